@@ -1,0 +1,2 @@
+/* net.c: not written yet. */
+#include "config.h"

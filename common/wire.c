@@ -1,0 +1,2 @@
+/* wire.c: not written yet. */
+#include "config.h"

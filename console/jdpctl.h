@@ -1,0 +1,4 @@
+/* jdpctl.h */
+#ifndef JDP_JDPCTL_H
+#define JDP_JDPCTL_H
+#endif

@@ -1,0 +1,2 @@
+/* election.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* ev.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* gossip.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,5 @@
+/* gossip.h */
+#ifndef JDP_GOSSIP_H
+#define JDP_GOSSIP_H
+
+#endif

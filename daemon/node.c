@@ -1,0 +1,2 @@
+/* node.c: not written yet. */
+#include "config.h"

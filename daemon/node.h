@@ -1,0 +1,5 @@
+/* node.h */
+#ifndef JDP_NODE_H
+#define JDP_NODE_H
+
+#endif

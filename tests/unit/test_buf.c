@@ -1,0 +1,10 @@
+/* test_buf.c */
+#include "config.h"
+
+#include "tap.h"
+
+int
+main(void)
+{
+	return tap_done();
+}
