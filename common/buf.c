@@ -131,3 +131,37 @@ buf_cstr(struct buf *b)
 	*buf_reserve(b, 1) = '\0';
 	return (char *)buf_data(b);
 }
+
+void
+buf_json_str(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	buf_add(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		switch (p[i]) {
+		case '"':
+			buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			buf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			buf_add(b, "\\t", 2);
+			break;
+		default:
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				buf_printf(b, "\\u%04x", p[i]);
+			else
+				buf_add(b, &p[i], 1);
+		}
+	}
+	buf_add(b, "\"", 1);
+}

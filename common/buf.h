@@ -35,6 +35,8 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_vprintf(struct buf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+/* Append s as a JSON string literal, quotes and escapes included. */
+void	 buf_json_str(struct buf *, const char *, size_t);
 /* Unread bytes and their count. */
 uint8_t	*buf_data(const struct buf *);
 size_t	 buf_len(const struct buf *);
