@@ -9,7 +9,9 @@
  * Every line is "YYYY-mm-dd HH:MM:SS.mmm ROLE [ID]: message", so the
  * protocol's summary lines read e.g.
  *	2026-11-24 17:30:00.123 FOLLOWING [3]: no heartbeat from server [1] - SERVER FAILED
- * Before log_open (and in tools) lines go to stderr only.
+ * Before log_open (and in tools) lines go to the terminal only. The files
+ * always get every line of their kind; log-level only filters what is
+ * also printed on stdout (events) and stderr (warnings, errors, debug).
  */
 #ifndef JDP_LOG_H
 #define JDP_LOG_H
