@@ -1,2 +1,417 @@
-/* httpd.c: not written yet. */
+/*
+ * httpd.c: the HTTP/1.1 server behind every node's HTTP port and the
+ * gateway's public port.
+ *
+ * Each connection is a small state machine driven by httpd_conn_process:
+ * parse a head from the input buffer, wait for its body, hand the request
+ * to the handler and wait for its answer (BUSY), write the answer, go on
+ * with the next pipelined request. While a request is BUSY the connection
+ * does not read, so the spans handed to the handler stay valid.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "http.h"
+#include "httpd.h"
+#include "log.h"
+#include "net.h"
+#include "xmalloc.h"
+
+#define HTTPD_MAX_CONNS		8192
+#define HTTPD_READ_SIZE		16384
+#define HTTPD_SWEEP_MS		500
+
+enum httpd_state {
+	HTTPD_ST_HEAD,		/* waiting for a complete head */
+	HTTPD_ST_BODY,		/* head parsed, waiting for the body */
+	HTTPD_ST_BUSY,		/* the handler owes an answer */
+	HTTPD_ST_CLOSING	/* answer queued, close once written */
+};
+
+struct httpd_conn {
+	struct httpd			*h;
+	int				 fd;
+	uint64_t			 id;
+	uint64_t			 ticket;
+	enum httpd_state		 state;
+	struct buf			 in;
+	struct buf			 out;
+	struct http_request		 req;
+	size_t				 head_len;
+	int				 sent_continue;
+	int64_t				 last_active;	/* last byte in or out */
+	int64_t				 req_start;	/* first byte of the request */
+	int				 processing;
+	int				 dead;
+	TAILQ_ENTRY(httpd_conn)		 entry;
+};
+
+struct httpd {
+	struct ev			*ev;
+	int				 fd;
+	struct http_limits		 limits;
+	int64_t				 timeout;
+	httpd_handler			 handler;
+	void				*arg;
+	uint64_t			 next_id;
+	uint64_t			 sweep;
+	int				 nconns;
+	TAILQ_HEAD(, httpd_conn)	 conns;
+
+	/* Counters for /metrics. */
+	uint64_t			 accepted;
+	uint64_t			 requests;
+	uint64_t			 rejected;	/* over the connection limit */
+	uint64_t			 bad;		/* malformed requests */
+	uint64_t			 timeouts;
+};
+
+static void	httpd_conn_process(struct httpd_conn *);
+static void	httpd_conn_events(struct httpd_conn *);
+
+static void
+httpd_conn_free(struct httpd_conn *c)
+{
+	buf_free(&c->in);
+	buf_free(&c->out);
+	free(c);
+}
+
+static void
+httpd_conn_close(struct httpd_conn *c)
+{
+	struct httpd	*h = c->h;
+
+	if (c->dead)
+		return;
+	ev_del_fd(h->ev, c->fd);
+	close(c->fd);
+	TAILQ_REMOVE(&h->conns, c, entry);
+	h->nconns--;
+	c->dead = 1;
+	if (!c->processing)
+		httpd_conn_free(c);
+}
+
+/* Write what we can; returns -1 if the connection was closed. */
+static int
+httpd_conn_flush(struct httpd_conn *c)
+{
+	ssize_t	 n;
+
+	while (buf_len(&c->out) > 0) {
+		n = send(c->fd, buf_data(&c->out), buf_len(&c->out),
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			httpd_conn_close(c);
+			return -1;
+		}
+		buf_consume(&c->out, (size_t)n);
+		c->last_active = ev_now(c->h->ev);
+	}
+	if (buf_len(&c->out) == 0 && c->state == HTTPD_ST_CLOSING) {
+		httpd_conn_close(c);
+		return -1;
+	}
+	httpd_conn_events(c);
+	return 0;
+}
+
+/* Read while answering nothing; write while output is pending. */
+static void
+httpd_conn_events(struct httpd_conn *c)
+{
+	int	 events = 0;
+
+	if (c->state == HTTPD_ST_HEAD || c->state == HTTPD_ST_BODY)
+		events |= EV_READ;
+	if (buf_len(&c->out) > 0)
+		events |= EV_WRITE;
+	ev_mod_fd(c->h->ev, c->fd, events);
+}
+
+/* Answer a request the parser refused, and close. */
+static void
+httpd_conn_error(struct httpd_conn *c, int status)
+{
+	char	 body[128];
+	int	 n;
+
+	c->h->bad++;
+	n = snprintf(body, sizeof body, "%d %s\n", status,
+	    http_status_text(status));
+	http_write_response(&c->out, status, "text/plain", body, (size_t)n, 0,
+	    NULL);
+	c->state = HTTPD_ST_CLOSING;
+	buf_reset(&c->in);
+	httpd_conn_flush(c);
+}
+
+void
+httpd_reply(struct httpd_conn *c, int status, const char *ctype,
+    const void *body, size_t len, const char *extra)
+{
+	int	 keep = c->req.keep_alive;
+
+	if (c->dead || c->state != HTTPD_ST_BUSY)
+		return;
+	http_write_response(&c->out, status, ctype, body, len, keep, extra);
+	buf_consume(&c->in, c->head_len + (size_t)c->req.content_length);
+	c->state = keep ? HTTPD_ST_HEAD : HTTPD_ST_CLOSING;
+	c->ticket = 0;
+	if (httpd_conn_flush(c) == -1)
+		return;
+	if (!c->processing)
+		httpd_conn_process(c);
+}
+
+/* Drive the connection as far as its input allows. */
+static void
+httpd_conn_process(struct httpd_conn *c)
+{
+	struct httpd	*h = c->h;
+	ssize_t		 n;
+	int		 status;
+
+	c->processing = 1;
+	while (!c->dead) {
+		if (c->state == HTTPD_ST_HEAD) {
+			if (buf_len(&c->in) == 0)
+				break;
+			n = http_parse_request((const char *)buf_data(&c->in),
+			    buf_len(&c->in), &h->limits, &c->req, &status);
+			if (n == HTTP_PARTIAL)
+				break;
+			if (n < 0) {
+				httpd_conn_error(c, status);
+				break;
+			}
+			c->head_len = (size_t)n;
+			c->sent_continue = 0;
+			c->state = HTTPD_ST_BODY;
+		}
+		if (c->state == HTTPD_ST_BODY) {
+			if (buf_len(&c->in) - c->head_len <
+			    c->req.content_length) {
+				if (c->req.expect_continue &&
+				    !c->sent_continue) {
+					buf_puts(&c->out,
+					    "HTTP/1.1 100 Continue\r\n\r\n");
+					c->sent_continue = 1;
+					httpd_conn_flush(c);
+				}
+				break;
+			}
+			c->state = HTTPD_ST_BUSY;
+			c->ticket = ++h->next_id;
+			h->requests++;
+			httpd_conn_events(c);
+			h->handler(c, &c->req, buf_data(&c->in) + c->head_len,
+			    (size_t)c->req.content_length, h->arg);
+			if (!c->dead && c->state == HTTPD_ST_HEAD)
+				c->req_start = ev_now(h->ev);
+			continue;
+		}
+		break;		/* BUSY or CLOSING: wait */
+	}
+	c->processing = 0;
+	if (c->dead)
+		httpd_conn_free(c);
+}
+
+static void
+httpd_conn_io(struct ev *ev, int fd, int what, void *arg)
+{
+	struct httpd_conn	*c = arg;
+	ssize_t			 n;
+	uint8_t			*p;
+
+	if (what & EV_WRITE) {
+		if (httpd_conn_flush(c) == -1)
+			return;
+	}
+	if (!(what & EV_READ))
+		return;
+	if (c->state != HTTPD_ST_HEAD && c->state != HTTPD_ST_BODY) {
+		if (what & EV_ERROR)
+			httpd_conn_close(c);
+		return;
+	}
+	p = buf_reserve(&c->in, HTTPD_READ_SIZE);
+	n = read(fd, p, HTTPD_READ_SIZE);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		httpd_conn_close(c);
+		return;
+	}
+	if (buf_len(&c->in) == 0 && c->state == HTTPD_ST_HEAD)
+		c->req_start = ev_now(ev);
+	buf_commit(&c->in, (size_t)n);
+	c->last_active = ev_now(ev);
+	httpd_conn_process(c);
+}
+
+static void
+httpd_accept(struct ev *ev, int fd, int what, void *arg)
+{
+	struct httpd		*h = arg;
+	struct httpd_conn	*c;
+	int			 cfd;
+
+	for (;;) {
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			if (errno == EMFILE || errno == ENFILE)
+				log_warn("http: accept: %s", strerror(errno));
+			return;
+		}
+		h->accepted++;
+		if (h->nconns >= HTTPD_MAX_CONNS) {
+			h->rejected++;
+			close(cfd);
+			continue;
+		}
+		c = xcalloc(1, sizeof *c);
+		c->h = h;
+		c->fd = cfd;
+		c->id = ++h->next_id;
+		c->state = HTTPD_ST_HEAD;
+		c->last_active = c->req_start = ev_now(ev);
+		buf_init(&c->in);
+		buf_init(&c->out);
+		if (ev_add_fd(ev, cfd, EV_READ, httpd_conn_io, c) == -1) {
+			close(cfd);
+			free(c);
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&h->conns, c, entry);
+		h->nconns++;
+	}
+}
+
+/* Close idle connections and requests whose head or body is too slow. */
+static int64_t
+httpd_sweep(struct ev *ev, void *arg)
+{
+	struct httpd		*h = arg;
+	struct httpd_conn	*c, *next;
+	int64_t			 now = ev_now(ev);
+
+	for (c = TAILQ_FIRST(&h->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == HTTPD_ST_BUSY)
+			continue;
+		if (c->state == HTTPD_ST_CLOSING) {
+			if (now - c->last_active > h->timeout)
+				httpd_conn_close(c);
+			continue;
+		}
+		if (buf_len(&c->in) > 0 && now - c->req_start > h->timeout) {
+			h->timeouts++;
+			httpd_conn_error(c, 408);
+		} else if (buf_len(&c->in) == 0 &&
+		    now - c->last_active > h->timeout) {
+			h->timeouts++;
+			httpd_conn_close(c);
+		}
+	}
+	return HTTPD_SWEEP_MS;
+}
+
+struct httpd *
+httpd_new(struct ev *ev, const struct sockaddr_in *addr,
+    const struct http_limits *limits, int64_t timeout, httpd_handler handler,
+    void *arg, char **cause)
+{
+	struct httpd	*h;
+	int		 fd;
+
+	if ((fd = net_tcp_listen(addr, 1024, cause)) == -1)
+		return NULL;
+	h = xcalloc(1, sizeof *h);
+	h->ev = ev;
+	h->fd = fd;
+	h->limits = *limits;
+	h->timeout = timeout;
+	h->handler = handler;
+	h->arg = arg;
+	TAILQ_INIT(&h->conns);
+	if (ev_add_fd(ev, fd, EV_READ, httpd_accept, h) == -1)
+		fatal("ev_add_fd");
+	h->sweep = ev_add_timer(ev, HTTPD_SWEEP_MS, httpd_sweep, h);
+	return h;
+}
+
+void
+httpd_free(struct httpd *h)
+{
+	struct httpd_conn	*c;
+
+	if (h == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
+		httpd_conn_close(c);
+	ev_del_timer(h->ev, h->sweep);
+	ev_del_fd(h->ev, h->fd);
+	close(h->fd);
+	free(h);
+}
+
+uint64_t
+httpd_ticket(struct httpd_conn *c)
+{
+	return c->ticket;
+}
+
+struct httpd_conn *
+httpd_find(struct httpd *h, uint64_t ticket)
+{
+	struct httpd_conn	*c;
+
+	if (ticket == 0)
+		return NULL;
+	TAILQ_FOREACH(c, &h->conns, entry) {
+		if (c->ticket == ticket)
+			return c;
+	}
+	return NULL;
+}
+
+int
+httpd_nconns(struct httpd *h)
+{
+	return h->nconns;
+}
+
+void
+httpd_write_metrics(struct httpd *h, struct buf *b, const char *prefix)
+{
+	buf_printf(b, "# TYPE %s_connections gauge\n%s_connections %d\n",
+	    prefix, prefix, h->nconns);
+	buf_printf(b, "# TYPE %s_accepted_total counter\n"
+	    "%s_accepted_total %llu\n", prefix, prefix,
+	    (unsigned long long)h->accepted);
+	buf_printf(b, "# TYPE %s_requests_total counter\n"
+	    "%s_requests_total %llu\n", prefix, prefix,
+	    (unsigned long long)h->requests);
+	buf_printf(b, "# TYPE %s_rejected_total counter\n"
+	    "%s_rejected_total{reason=\"connection_limit\"} %llu\n"
+	    "%s_rejected_total{reason=\"malformed\"} %llu\n"
+	    "%s_rejected_total{reason=\"timeout\"} %llu\n", prefix, prefix,
+	    (unsigned long long)h->rejected, prefix,
+	    (unsigned long long)h->bad, prefix,
+	    (unsigned long long)h->timeouts);
+}

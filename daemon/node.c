@@ -1,2 +1,331 @@
-/* node.c: not written yet. */
+/*
+ * node.c: a jdp node. Binds the node's ports (UDP = port, TCP work = +2,
+ * node HTTP = +3, and the public HTTP port on a gateway), opens its logs,
+ * serves the node HTTP API, and stops cleanly on SIGTERM or SIGINT.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ev.h"
+#include "http.h"
+#include "httpd.h"
+#include "log.h"
+#include "net.h"
+#include "node.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+/* Largest log slice one GET /logs/... returns. */
+#define NODE_LOG_CHUNK	(1024 * 1024)
+
+struct node {
+	const struct conf	*conf;
+	const struct conf_node	*self;
+	struct ev		*ev;
+	uint8_t			 key[WIRE_KEY_LEN];
+	uint64_t		 incarnation;
+
+	int			 udp;
+	int			 tcp;
+	int			 sigfd;
+	struct httpd		*http;		/* node HTTP, port + 3 */
+	struct httpd		*public;	/* gateway's public port */
+
+	uint64_t		 udp_in;
+	uint64_t		 udp_dropped;
+	int			 status;
+};
+
+static const char *
+node_role_name(void *arg)
+{
+	struct node	*n = arg;
+
+	return n->self->role == CONF_GATEWAY ? "OBSERVING" : "LOOKING";
+}
+
+static void
+node_reply_text(struct httpd_conn *c, int status, const char *text)
+{
+	httpd_reply(c, status, "text/plain; charset=utf-8", text, strlen(text),
+	    NULL);
+}
+
+/* A numeric query parameter, 0 if absent or not a number. */
+static uint64_t
+node_query_u64(const struct http_request *req, const char *key)
+{
+	struct http_span	 v;
+	char			 s[24];
+
+	if (!http_query_get(req, key, &v) || v.len == 0 || v.len >= sizeof s)
+		return 0;
+	memcpy(s, v.p, v.len);
+	s[v.len] = '\0';
+	return strtoull(s, NULL, 10);
+}
+
+/*
+ * GET /logs/summary|verbose: the whole file, or ?since=BYTE (from that
+ * offset), or ?tail=N (the last N lines). The X-Log-Size header gives the
+ * file size, the offset to ask for next.
+ */
+static void
+node_http_logs(struct httpd_conn *c,
+    const struct http_request *req, enum log_file which)
+{
+	struct stat		 st;
+	struct buf		 b;
+	char			 extra[64];
+	const char		*path = log_path(which);
+	uint64_t		 since = 0, tail = 0;
+	off_t			 from;
+	size_t			 want, got = 0, nl;
+	ssize_t			 r;
+	int			 fd;
+
+	since = node_query_u64(req, "since");
+	tail = node_query_u64(req, "tail");
+	if (path == NULL || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		node_reply_text(c, 500, "log file unavailable\n");
+		return;
+	}
+	fstat(fd, &st);
+	if ((uint64_t)st.st_size < since)
+		since = 0;	/* the file was truncated: start again */
+	from = (off_t)since;
+	if (st.st_size - from > NODE_LOG_CHUNK)
+		from = tail > 0 ? st.st_size - NODE_LOG_CHUNK : from;
+	want = (size_t)(st.st_size - from);
+	if (want > NODE_LOG_CHUNK)
+		want = NODE_LOG_CHUNK;
+	buf_init(&b);
+	buf_reserve(&b, want + 1);
+	while (got < want) {
+		r = pread(fd, b.data + got, want - got, from + (off_t)got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	b.len = got;
+	if (tail > 0) {
+		/* Keep the last `tail` lines. */
+		nl = 0;
+		for (r = (ssize_t)got - 1; r >= 0; r--) {
+			if (b.data[r] == '\n' && r != (ssize_t)got - 1 &&
+			    ++nl == tail)
+				break;
+		}
+		if (r >= 0)
+			buf_consume(&b, (size_t)r + 1);
+	}
+	snprintf(extra, sizeof extra, "X-Log-Size: %llu\r\n",
+	    (unsigned long long)(from + (off_t)got));
+	httpd_reply(c, 200, "text/plain; charset=utf-8", buf_data(&b),
+	    buf_len(&b), extra);
+	buf_free(&b);
+}
+
+static void
+node_http_metrics(struct node *n, struct httpd_conn *c)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_printf(&b, "# TYPE jdp_node_info gauge\n"
+	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n", n->self->id,
+	    conf_role_name(n->self->role));
+	buf_printf(&b, "# TYPE jdp_udp_received_total counter\n"
+	    "jdp_udp_received_total %llu\n",
+	    (unsigned long long)n->udp_in);
+	httpd_write_metrics(n->http, &b, "jdp_node_http");
+	if (n->public != NULL)
+		httpd_write_metrics(n->public, &b, "jdp_public_http");
+	httpd_reply(c, 200, "text/plain; version=0.0.4", buf_data(&b),
+	    buf_len(&b), NULL);
+	buf_free(&b);
+}
+
+/* The node HTTP API, served on port + 3 and on a gateway's public port. */
+static void
+node_http(struct httpd_conn *c, const struct http_request *req,
+    const uint8_t *body, size_t len, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)body;
+	(void)len;
+	if (!http_span_eq(&req->method, "GET") &&
+	    !http_span_eq(&req->method, "HEAD")) {
+		httpd_reply(c, 405, "text/plain", "method not allowed\n", 19,
+		    "Allow: GET\r\n");
+		return;
+	}
+	if (http_span_eq(&req->path, "/health"))
+		node_reply_text(c, 200, "ok\n");
+	else if (http_span_eq(&req->path, "/logs/summary"))
+		node_http_logs(c, req, LOG_SUMMARY);
+	else if (http_span_eq(&req->path, "/logs/verbose"))
+		node_http_logs(c, req, LOG_VERBOSE);
+	else if (http_span_eq(&req->path, "/metrics"))
+		node_http_metrics(n, c);
+	else
+		node_reply_text(c, 404, "not found\n");
+}
+
+/* Datagrams: the cluster protocol is not wired in yet; count and drop. */
+static void
+node_udp_read(struct ev *ev, int fd, int what, void *arg)
+{
+	struct node	*n = arg;
+	uint8_t		 pkt[65536];
+
+	(void)ev;
+	(void)what;
+	while (recv(fd, pkt, sizeof pkt, 0) >= 0) {
+		n->udp_in++;
+		n->udp_dropped++;
+	}
+}
+
+static void
+node_signal(struct ev *ev, int fd, int what, void *arg)
+{
+	struct node		*n = arg;
+	struct signalfd_siginfo	 si;
+
+	(void)what;
+	if (read(fd, &si, sizeof si) != sizeof si)
+		return;
+	log_info("received signal %d, shutting down", (int)si.ssi_signo);
+	n->status = 0;
+	ev_stop(ev);
+}
+
+static int
+node_bind(struct node *n, char **cause)
+{
+	const struct conf	*conf = n->conf;
+	struct http_limits	 lim;
+	struct sockaddr_in	 a;
+	sigset_t		 set;
+
+	if ((n->udp = net_udp_bind(&n->self->addr, cause)) == -1)
+		return -1;
+	ev_add_fd(n->ev, n->udp, EV_READ, node_udp_read, n);
+
+	a = net_addr_offset(&n->self->addr, CONF_TCP_OFFSET);
+	if ((n->tcp = net_tcp_listen(&a, 128, cause)) == -1)
+		return -1;
+
+	http_limits_default(&lim);
+	lim.max_body = conf->max_body;
+	a = net_addr_offset(&n->self->addr, CONF_HTTP_OFFSET);
+	n->http = httpd_new(n->ev, &a, &lim, conf->client_timeout, node_http,
+	    n, cause);
+	if (n->http == NULL)
+		return -1;
+	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {
+		a = n->self->addr;
+		a.sin_port = htons(n->self->http_port);
+		n->public = httpd_new(n->ev, &a, &lim, conf->client_timeout,
+		    node_http, n, cause);
+		if (n->public == NULL)
+			return -1;
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((n->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		xasprintf(cause, "signalfd: %s", strerror(errno));
+		return -1;
+	}
+	ev_add_fd(n->ev, n->sigfd, EV_READ, node_signal, n);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+struct node *
+node_new(const struct conf *conf, int id, char **cause)
+{
+	struct node	*n;
+	struct timeval	 tv;
+	char		*why = NULL;
+
+	n = xcalloc(1, sizeof *n);
+	n->conf = conf;
+	n->udp = n->tcp = n->sigfd = -1;
+	n->status = 1;
+	if ((n->self = conf_find_node(conf, id)) == NULL) {
+		xasprintf(cause, "%s: no node %d in the configuration",
+		    conf->path, id);
+		goto fail;
+	}
+	if (wire_key_load(conf->key_file, n->key, cause) == -1)
+		goto fail;
+	gettimeofday(&tv, NULL);
+	n->incarnation = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	n->ev = ev_new();
+	if (node_bind(n, cause) == -1)
+		goto fail;
+	if (log_open(id, conf->log_dir, conf->log_level, &why) == -1) {
+		*cause = why;
+		goto fail;
+	}
+	log_set_role(node_role_name, n);
+	log_info("jdpd %s started as %s %s (incarnation %llu)", VERSION,
+	    conf_role_name(n->self->role), net_addr_str(&n->self->addr),
+	    (unsigned long long)n->incarnation);
+	return n;
+fail:
+	node_free(n);
+	return NULL;
+}
+
+int
+node_run(struct node *n)
+{
+	if (ev_run(n->ev) == -1)
+		log_error("event loop: %s", strerror(errno));
+	log_info("stopped");
+	return n->status;
+}
+
+void
+node_free(struct node *n)
+{
+	if (n == NULL)
+		return;
+	httpd_free(n->public);
+	httpd_free(n->http);
+	if (n->udp != -1) {
+		ev_del_fd(n->ev, n->udp);
+		close(n->udp);
+	}
+	if (n->tcp != -1)
+		close(n->tcp);
+	if (n->sigfd != -1) {
+		ev_del_fd(n->ev, n->sigfd);
+		close(n->sigfd);
+	}
+	ev_free(n->ev);
+	sodium_memzero(n->key, sizeof n->key);
+	free(n);
+	log_set_role(NULL, NULL);
+}
