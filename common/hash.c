@@ -2,13 +2,31 @@
 #include "config.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hash.h"
 
+/* libsodium must be initialised once before use; idempotent. */
+static void
+hash_sodium_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "jdp: libsodium initialisation failed\n");
+		abort();
+	}
+	done = 1;
+}
+
 void
 hash_sha256(const void *p, size_t len, uint8_t out[HASH_LEN])
 {
+	hash_sodium_init();
 	crypto_hash_sha256(out, p, len);
 }
 
@@ -16,7 +34,7 @@ void
 hash_hex(const uint8_t *p, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		out[2 * i] = digits[p[i] >> 4];
@@ -40,8 +58,8 @@ hash_nibble(char c)
 int
 hash_unhex(const char *s, uint8_t *out, size_t n)
 {
-	size_t	 i;
-	int	 hi, lo;
+	size_t i;
+	int hi, lo;
 
 	if (strlen(s) != 2 * n)
 		return -1;
