@@ -23,6 +23,11 @@
 
 #define CONF_TCP_OFFSET		2
 #define CONF_HTTP_OFFSET	3
+#define CONF_MAX_PORT		(65535 - CONF_HTTP_OFFSET)
+#define CONF_DEFAULT_HTTP_PORT	8888	/* a gateway's public HTTP port */
+
+#define CONF_MAX_LINE		8192	/* bytes; a longer line is an error */
+#define CONF_MAX_FILE		(1024 * 1024)	/* bytes, for conf_load */
 
 enum conf_role {
 	CONF_GATEWAY,
@@ -105,5 +110,13 @@ const char *conf_role_name(enum conf_role);
  */
 int	conf_parse_duration(const char *, int64_t *, const char **);
 int	conf_parse_size(const char *, uint64_t *, const char **);
+
+/*
+ * Resolve a node's HOST (not numeric IPv4) to an address. Return 0, or -1
+ * with *problem set to a static string.
+ */
+typedef int (*conf_resolve_cb)(const char *, struct in_addr *, const char **);
+/* Replace name resolution (tests, simulator); NULL restores getaddrinfo. */
+void	conf_set_resolver(conf_resolve_cb);
 
 #endif
