@@ -214,6 +214,12 @@ httpd_conn_process(struct httpd_conn *c)
 				}
 				break;
 			}
+			/*
+			 * Reading the body may have moved the buffer: parse
+			 * the head again so the spans point into it.
+			 */
+			http_parse_request((const char *)buf_data(&c->in),
+			    c->head_len, &h->limits, &c->req, &status);
 			c->state = HTTPD_ST_BUSY;
 			c->ticket = ++h->next_id;
 			h->requests++;

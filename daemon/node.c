@@ -160,6 +160,14 @@ node_http_metrics(struct node *n, struct httpd_conn *c)
 	buf_free(&b);
 }
 
+/* Paths are compared exactly (case matters). */
+static int
+node_path_is(const struct http_request *req, const char *path)
+{
+	return req->path.len == strlen(path) &&
+	    memcmp(req->path.p, path, req->path.len) == 0;
+}
+
 /* The node HTTP API, served on port + 3 and on a gateway's public port. */
 static void
 node_http(struct httpd_conn *c, const struct http_request *req,
@@ -169,19 +177,18 @@ node_http(struct httpd_conn *c, const struct http_request *req,
 
 	(void)body;
 	(void)len;
-	if (!http_span_eq(&req->method, "GET") &&
-	    !http_span_eq(&req->method, "HEAD")) {
+	if (!http_method_is(req, "GET")) {
 		httpd_reply(c, 405, "text/plain", "method not allowed\n", 19,
 		    "Allow: GET\r\n");
 		return;
 	}
-	if (http_span_eq(&req->path, "/health"))
+	if (node_path_is(req, "/health"))
 		node_reply_text(c, 200, "ok\n");
-	else if (http_span_eq(&req->path, "/logs/summary"))
+	else if (node_path_is(req, "/logs/summary"))
 		node_http_logs(c, req, LOG_SUMMARY);
-	else if (http_span_eq(&req->path, "/logs/verbose"))
+	else if (node_path_is(req, "/logs/verbose"))
 		node_http_logs(c, req, LOG_VERBOSE);
-	else if (http_span_eq(&req->path, "/metrics"))
+	else if (node_path_is(req, "/metrics"))
 		node_http_metrics(n, c);
 	else
 		node_reply_text(c, 404, "not found\n");

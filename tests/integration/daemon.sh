@@ -56,6 +56,11 @@ like "$(get "$u/metrics")" '^jdp_node_http_requests_total [0-9]+' "/metrics is P
 is "$(curl -s -o /dev/null -w '%{http_code}' "$u/nowhere")" 404 "unknown paths get 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$u/health")" 405 "POST to /health gets 405"
 
+head -c 300000 /dev/zero | tr '\0' x >"$T/big.body"
+is "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$T/big.body" "$u/health")" 405 \
+    "a large body (the input buffer grows) is read and answered"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$u/HEALTH")" 404 "paths are case-sensitive"
+
 # Garbage and keep-alive.
 resp=$(printf 'BLAH\r\n\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((BASE + 13)); cat >&3; cat <&3")
 like "$resp" '^HTTP/1.1 400' "garbage gets 400"
