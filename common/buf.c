@@ -31,7 +31,7 @@ buf_reset(struct buf *b)
 uint8_t *
 buf_reserve(struct buf *b, size_t n)
 {
-	size_t	 need;
+	size_t need;
 
 	if (b->off > 0 && b->off == b->len)
 		b->off = b->len = 0;
@@ -47,7 +47,7 @@ buf_reserve(struct buf *b, size_t n)
 	}
 	need = b->len + n;
 	if (need < b->len)
-		need = SIZE_MAX;	/* xreallocarray reports it */
+		need = SIZE_MAX; /* xreallocarray reports it */
 	if (b->cap == 0)
 		b->cap = 256;
 	while (b->cap < need)
@@ -81,23 +81,23 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list	 ap2;
-	int	 n;
+	va_list ap2;
+	int n;
 
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n <= 0)
 		return;
-	vsnprintf((char *)buf_reserve(b, (size_t)n + 1), (size_t)n + 1, fmt,
-	    ap);
+	vsnprintf(
+	    (char *)buf_reserve(b, (size_t)n + 1), (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 }
 
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
@@ -135,8 +135,8 @@ buf_cstr(struct buf *b)
 void
 buf_json_str(struct buf *b, const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
 
 	buf_add(b, "\"", 1);
 	for (i = 0; i < len; i++) {

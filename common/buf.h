@@ -10,39 +10,39 @@
 #include <stdint.h>
 
 struct buf {
-	uint8_t	*data;
-	size_t	 off;		/* first unread byte */
-	size_t	 len;		/* end of data; bytes readable = len - off */
-	size_t	 cap;
+	uint8_t *data;
+	size_t off; /* first unread byte */
+	size_t len; /* end of data; bytes readable = len - off */
+	size_t cap;
 };
 
 /* Initialise an empty buffer (no allocation). */
-void	 buf_init(struct buf *);
+void buf_init(struct buf *);
 /* Release the memory; the buffer is empty and reusable afterwards. */
-void	 buf_free(struct buf *);
+void buf_free(struct buf *);
 /* Drop all contents but keep the memory. */
-void	 buf_reset(struct buf *);
+void buf_reset(struct buf *);
 /* Make room for n more bytes at the end; returns the write pointer. */
-uint8_t	*buf_reserve(struct buf *, size_t);
+uint8_t *buf_reserve(struct buf *, size_t);
 /* Account for n bytes written at the pointer buf_reserve returned. */
-void	 buf_commit(struct buf *, size_t);
+void buf_commit(struct buf *, size_t);
 /* Append n bytes. */
-void	 buf_add(struct buf *, const void *, size_t);
+void buf_add(struct buf *, const void *, size_t);
 /* Append a NUL-less string. */
-void	 buf_puts(struct buf *, const char *);
+void buf_puts(struct buf *, const char *);
 /* Append formatted text (no NUL is kept in the buffer). */
-void	 buf_printf(struct buf *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	 buf_vprintf(struct buf *, const char *, va_list)
-	    __attribute__((format(printf, 2, 0)));
+void buf_printf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 /* Append s as a JSON string literal, quotes and escapes included. */
-void	 buf_json_str(struct buf *, const char *, size_t);
+void buf_json_str(struct buf *, const char *, size_t);
 /* Unread bytes and their count. */
-uint8_t	*buf_data(const struct buf *);
-size_t	 buf_len(const struct buf *);
+uint8_t *buf_data(const struct buf *);
+size_t buf_len(const struct buf *);
 /* Mark n unread bytes as read; compacts when the buffer drains. */
-void	 buf_consume(struct buf *, size_t);
+void buf_consume(struct buf *, size_t);
 /* Return the unread bytes as a NUL-terminated string (NUL not counted). */
-char	*buf_cstr(struct buf *);
+char *buf_cstr(struct buf *);
 
 #endif

@@ -18,71 +18,65 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
-#define CONF_MAX_NODES	64
-#define CONF_MAX_ID	65535
+#define CONF_MAX_NODES 64
+#define CONF_MAX_ID 65535
 
-#define CONF_TCP_OFFSET		2
-#define CONF_HTTP_OFFSET	3
-#define CONF_MAX_PORT		(65535 - CONF_HTTP_OFFSET)
-#define CONF_DEFAULT_HTTP_PORT	8888	/* a gateway's public HTTP port */
+#define CONF_TCP_OFFSET 2
+#define CONF_HTTP_OFFSET 3
+#define CONF_MAX_PORT (65535 - CONF_HTTP_OFFSET)
+#define CONF_DEFAULT_HTTP_PORT 8888 /* a gateway's public HTTP port */
 
-#define CONF_MAX_LINE		8192	/* bytes; a longer line is an error */
-#define CONF_MAX_FILE		(1024 * 1024)	/* bytes, for conf_load */
+#define CONF_MAX_LINE 8192 /* bytes; a longer line is an error */
+#define CONF_MAX_FILE (1024 * 1024) /* bytes, for conf_load */
 
-enum conf_role {
-	CONF_GATEWAY,
-	CONF_PEER
-};
+enum conf_role { CONF_GATEWAY, CONF_PEER };
 
-enum conf_timing {
-	CONF_TIMING_FAST,
-	CONF_TIMING_COURSE
-};
+enum conf_timing { CONF_TIMING_FAST, CONF_TIMING_COURSE };
 
 struct conf_node {
-	int			 id;
-	enum conf_role		 role;
-	char			 host[256];	/* as written */
-	struct sockaddr_in	 addr;		/* resolved, port = UDP port */
-	uint16_t		 port;		/* UDP; TCP = +2, node HTTP = +3 */
-	uint16_t		 http_port;	/* public HTTP port, 0 if none */
-	int			 line;		/* where it was declared */
+	int id;
+	enum conf_role role;
+	char host[256]; /* as written */
+	struct sockaddr_in addr; /* resolved, port = UDP port */
+	uint16_t port; /* UDP; TCP = +2, node HTTP = +3 */
+	uint16_t http_port; /* public HTTP port, 0 if none */
+	int line; /* where it was declared */
 };
 
 struct conf {
-	char			*path;		/* file name used in messages */
+	char *path; /* file name used in messages */
 
-	struct conf_node	*nodes;		/* sorted by id */
-	int			 nnodes;
+	struct conf_node *nodes; /* sorted by id */
+	int nnodes;
 
-	char			*key_file;
-	enum conf_timing	 timing;
+	char *key_file;
+	enum conf_timing timing;
 
 	/* Protocol timers, milliseconds. */
-	int64_t			 gossip_interval;
-	int64_t			 failure_timeout;
-	int64_t			 cleanup_timeout;
-	int64_t			 election_finalize;
+	int64_t gossip_interval;
+	int64_t failure_timeout;
+	int64_t cleanup_timeout;
+	int64_t election_finalize;
 
 	/* Jobs. */
-	int64_t			 job_timeout;	/* ms */
-	uint64_t		 job_memory;	/* bytes */
-	uint64_t		 job_output_max;	/* bytes */
-	char			*java;		/* java binary */
-	char			*runner_jar;	/* jdp-runner.jar */
-	int			 run_pool;	/* pre-started run JVMs */
-	int			 allow_unsandboxed;	/* run without bwrap */
+	int64_t job_timeout; /* ms */
+	uint64_t job_memory; /* bytes */
+	uint64_t job_output_max; /* bytes */
+	char *java; /* java binary */
+	char *runner_jar; /* jdp-runner.jar */
+	int run_pool; /* pre-started run JVMs */
+	int allow_unsandboxed; /* run without bwrap */
 
 	/* Gateway. */
-	uint64_t		 cache_size;	/* bytes */
-	uint64_t		 max_body;	/* bytes */
-	int64_t			 request_wait;	/* ms to hold without a leader */
-	int			 queue_max;	/* requests waiting or running */
-	int64_t			 client_timeout;	/* ms idle before close */
+	uint64_t cache_size; /* bytes */
+	uint64_t max_body; /* bytes */
+	int64_t request_wait; /* ms to hold without a leader */
+	int queue_max; /* requests waiting or running */
+	int64_t client_timeout; /* ms idle before close */
 
 	/* Logs. */
-	char			*log_dir;
-	int			 log_level;	/* enum log_level (log.h) */
+	char *log_dir;
+	int log_level; /* enum log_level (log.h) */
 };
 
 /*
@@ -90,17 +84,17 @@ struct conf {
  * with conf_free), or -1 with *cause set to "path:LINE: directive: problem"
  * (caller frees).
  */
-int	conf_load(const char *, struct conf **, char **);
+int conf_load(const char *, struct conf **, char **);
 /* The same for text already in memory; name is used in messages. */
-int	conf_parse(const char *, const char *, struct conf **, char **);
+int conf_parse(const char *, const char *, struct conf **, char **);
 /* Free a config. */
-void	conf_free(struct conf *);
+void conf_free(struct conf *);
 /* Print the effective configuration, every directive, as jdp.conf text. */
-void	conf_print(const struct conf *, FILE *);
+void conf_print(const struct conf *, FILE *);
 /* The node with this id, or NULL. */
 const struct conf_node *conf_find_node(const struct conf *, int);
 /* Number of voting nodes (peers). */
-int	conf_nvoters(const struct conf *);
+int conf_nvoters(const struct conf *);
 /* Name of a role as written in jdp.conf ("gateway", "peer"). */
 const char *conf_role_name(enum conf_role);
 
@@ -108,8 +102,8 @@ const char *conf_role_name(enum conf_role);
  * Parse a duration ("200ms", "2s") into milliseconds or a size ("64M")
  * into bytes. Return 0, or -1 with *problem set to a static string.
  */
-int	conf_parse_duration(const char *, int64_t *, const char **);
-int	conf_parse_size(const char *, uint64_t *, const char **);
+int conf_parse_duration(const char *, int64_t *, const char **);
+int conf_parse_size(const char *, uint64_t *, const char **);
 
 /*
  * Resolve a node's HOST (not numeric IPv4) to an address. Return 0, or -1
@@ -117,6 +111,6 @@ int	conf_parse_size(const char *, uint64_t *, const char **);
  */
 typedef int (*conf_resolve_cb)(const char *, struct in_addr *, const char **);
 /* Replace name resolution (tests, simulator); NULL restores getaddrinfo. */
-void	conf_set_resolver(conf_resolve_cb);
+void conf_set_resolver(conf_resolve_cb);
 
 #endif

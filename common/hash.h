@@ -5,13 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASH_LEN	32
+#define HASH_LEN 32
 
 /* SHA-256 of (p, len) into out. */
-void	hash_sha256(const void *, size_t, uint8_t out[HASH_LEN]);
+void hash_sha256(const void *, size_t, uint8_t out[HASH_LEN]);
 /* Lower-case hex of n bytes into out, which holds 2n + 1 bytes. */
-void	hash_hex(const uint8_t *, size_t, char *);
+void hash_hex(const uint8_t *, size_t, char *);
 /* Parse exactly 2n hex digits into n bytes; returns 0 or -1. */
-int	hash_unhex(const char *, uint8_t *, size_t);
+int hash_unhex(const char *, uint8_t *, size_t);
 
 #endif

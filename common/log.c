@@ -20,29 +20,29 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define LOG_LINE_MAX	8192
+#define LOG_LINE_MAX 8192
 
 /* Where a line goes. */
-#define LOG_TO_SUMMARY	0x1
-#define LOG_TO_VERBOSE	0x2
-#define LOG_TO_STDOUT	0x4
-#define LOG_TO_STDERR	0x8
+#define LOG_TO_SUMMARY 0x1
+#define LOG_TO_VERBOSE 0x2
+#define LOG_TO_STDOUT 0x4
+#define LOG_TO_STDERR 0x8
 
 static struct {
-	int		 id;
-	int		 fd[2];		/* LOG_SUMMARY, LOG_VERBOSE */
-	char		*path[2];
-	enum log_level	 level;
-	log_role_cb	 role;
-	void		*role_arg;
-} log_state = { -1, { -1, -1 }, { NULL, NULL }, LOGLVL_INFO, NULL, NULL };
+	int id;
+	int fd[2]; /* LOG_SUMMARY, LOG_VERBOSE */
+	char *path[2];
+	enum log_level level;
+	log_role_cb role;
+	void *role_arg;
+} log_state = {-1, {-1, -1}, {NULL, NULL}, LOGLVL_INFO, NULL, NULL};
 
 /* mkdir -p. */
 static int
 log_mkdirs(const char *dir)
 {
-	char	*p, *copy;
-	int	 rc = 0;
+	char *p, *copy;
+	int rc = 0;
 
 	copy = xstrdup(dir);
 	for (p = copy + 1; *p != '\0'; p++) {
@@ -62,8 +62,8 @@ log_mkdirs(const char *dir)
 int
 log_open(int id, const char *dir, enum log_level level, char **cause)
 {
-	static const char	*names[] = { "summary", "verbose" };
-	int			 i;
+	static const char *names[] = {"summary", "verbose"};
+	int i;
 
 	log_close();
 	if (log_mkdirs(dir) == -1) {
@@ -71,8 +71,8 @@ log_open(int id, const char *dir, enum log_level level, char **cause)
 		return -1;
 	}
 	for (i = 0; i < 2; i++) {
-		xasprintf(&log_state.path[i], "%s/node-%d.%s.log", dir, id,
-		    names[i]);
+		xasprintf(
+		    &log_state.path[i], "%s/node-%d.%s.log", dir, id, names[i]);
 		log_state.fd[i] = open(log_state.path[i],
 		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (log_state.fd[i] == -1) {
@@ -90,7 +90,7 @@ log_open(int id, const char *dir, enum log_level level, char **cause)
 void
 log_close(void)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < 2; i++) {
 		if (log_state.fd[i] != -1)
@@ -123,14 +123,14 @@ log_path(enum log_file which)
 static void
 log_write_all(int fd, const char *p, size_t len)
 {
-	ssize_t	 n;
+	ssize_t n;
 
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;		/* nowhere left to report it */
+			return; /* nowhere left to report it */
 		p += n;
 		len -= (size_t)n;
 	}
@@ -139,12 +139,12 @@ log_write_all(int fd, const char *p, size_t len)
 static void __attribute__((format(printf, 2, 0)))
 log_vwrite(int where, const char *fmt, va_list ap)
 {
-	char		 line[LOG_LINE_MAX];
-	struct timeval	 tv;
-	struct tm	 tm;
-	const char	*role = "-";
-	size_t		 len, pre;
-	int		 n;
+	char line[LOG_LINE_MAX];
+	struct timeval tv;
+	struct tm tm;
+	const char *role = "-";
+	size_t len, pre;
+	int n;
 
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
@@ -152,11 +152,12 @@ log_vwrite(int where, const char *fmt, va_list ap)
 		role = log_state.role(log_state.role_arg);
 	len = strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S", &tm);
 	if (log_state.id >= 0)
-		n = snprintf(line + len, sizeof line - len, ".%03ld %s [%d]: ",
-		    (long)tv.tv_usec / 1000, role, log_state.id);
+		n = snprintf(line + len, sizeof line - len,
+		    ".%03ld %s [%d]: ", (long)tv.tv_usec / 1000, role,
+		    log_state.id);
 	else
-		n = snprintf(line + len, sizeof line - len, ".%03ld jdp: ",
-		    (long)tv.tv_usec / 1000);
+		n = snprintf(line + len, sizeof line - len,
+		    ".%03ld jdp: ", (long)tv.tv_usec / 1000);
 	len += (size_t)n;
 	pre = len;
 	n = vsnprintf(line + len, sizeof line - len - 1, fmt, ap);
@@ -164,7 +165,7 @@ log_vwrite(int where, const char *fmt, va_list ap)
 		n = 0;
 	len += (size_t)n;
 	if (len > sizeof line - 2)
-		len = sizeof line - 2;	/* long lines are cut, not lost */
+		len = sizeof line - 2; /* long lines are cut, not lost */
 	line[len++] = '\n';
 
 	if ((where & LOG_TO_SUMMARY) && log_state.fd[LOG_SUMMARY] != -1)
@@ -186,39 +187,38 @@ log_vwrite(int where, const char *fmt, va_list ap)
  * The files always get every line of their kind (the verbose file is the
  * full record); log-level only decides what reaches the terminal.
  */
-#define LOG_FUNCTION(name, lv, where)				\
-void									\
-name(const char *fmt, ...)						\
-{									\
-	va_list	 ap;							\
-	int	 w = (where);						\
-									\
-	if ((lv) > log_state.level)					\
-		w &= ~(LOG_TO_STDOUT | LOG_TO_STDERR);			\
-	else if ((lv) == LOGLVL_DEBUG)				\
-		w |= LOG_TO_STDERR;					\
-	if (log_state.fd[LOG_VERBOSE] == -1)				\
-		w &= ~(LOG_TO_SUMMARY | LOG_TO_VERBOSE);		\
-	if (w == 0)							\
-		return;							\
-	va_start(ap, fmt);						\
-	log_vwrite(w, fmt, ap);						\
-	va_end(ap);							\
-}
+#define LOG_FUNCTION(name, lv, where)                                          \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		int w = (where);                                               \
+                                                                               \
+		if ((lv) > log_state.level)                                    \
+			w &= ~(LOG_TO_STDOUT | LOG_TO_STDERR);                 \
+		else if ((lv) == LOGLVL_DEBUG)                                 \
+			w |= LOG_TO_STDERR;                                    \
+		if (log_state.fd[LOG_VERBOSE] == -1)                           \
+			w &= ~(LOG_TO_SUMMARY | LOG_TO_VERBOSE);               \
+		if (w == 0)                                                    \
+			return;                                                \
+		va_start(ap, fmt);                                             \
+		log_vwrite(w, fmt, ap);                                        \
+		va_end(ap);                                                    \
+	}
 
-LOG_FUNCTION(log_event, LOGLVL_INFO,
-    LOG_TO_SUMMARY | LOG_TO_VERBOSE | LOG_TO_STDOUT)
+LOG_FUNCTION(
+    log_event, LOGLVL_INFO, LOG_TO_SUMMARY | LOG_TO_VERBOSE | LOG_TO_STDOUT)
 LOG_FUNCTION(log_info, LOGLVL_INFO, LOG_TO_SUMMARY | LOG_TO_VERBOSE)
-LOG_FUNCTION(log_warn, LOGLVL_WARN,
-    LOG_TO_SUMMARY | LOG_TO_VERBOSE | LOG_TO_STDERR)
-LOG_FUNCTION(log_error, LOGLVL_ERROR,
-    LOG_TO_SUMMARY | LOG_TO_VERBOSE | LOG_TO_STDERR)
+LOG_FUNCTION(
+    log_warn, LOGLVL_WARN, LOG_TO_SUMMARY | LOG_TO_VERBOSE | LOG_TO_STDERR)
+LOG_FUNCTION(
+    log_error, LOGLVL_ERROR, LOG_TO_SUMMARY | LOG_TO_VERBOSE | LOG_TO_STDERR)
 LOG_FUNCTION(log_debug, LOGLVL_DEBUG, LOG_TO_VERBOSE)
 
 void
 fatalx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	log_vwrite(LOG_TO_SUMMARY | LOG_TO_VERBOSE | LOG_TO_STDERR, fmt, ap);
@@ -229,9 +229,9 @@ fatalx(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
-	char	 msg[LOG_LINE_MAX];
-	int	 saved = errno;
-	va_list	 ap;
+	char msg[LOG_LINE_MAX];
+	int saved = errno;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);

@@ -26,10 +26,7 @@ enum log_level {
 	LOGLVL_DEBUG = 3
 };
 
-enum log_file {
-	LOG_SUMMARY,
-	LOG_VERBOSE
-};
+enum log_file { LOG_SUMMARY, LOG_VERBOSE };
 
 /* Returns the role name to put in each line; arg is passed back. */
 typedef const char *(*log_role_cb)(void *);
@@ -38,31 +35,29 @@ typedef const char *(*log_role_cb)(void *);
  * Open (append) the node's two log files under dir, creating dir if
  * needed. Returns 0, or -1 with *cause set (caller frees).
  */
-int	 log_open(int, const char *, enum log_level, char **);
+int log_open(int, const char *, enum log_level, char **);
 /* Close the files. */
-void	 log_close(void);
+void log_close(void);
 /* Set the function that names the current role (default "-"). */
-void	 log_set_role(log_role_cb, void *);
+void log_set_role(log_role_cb, void *);
 /* Set the least important level written to the verbose file. */
-void	 log_set_level(enum log_level);
+void log_set_level(enum log_level);
 /* Path of one of the files (valid after log_open), or NULL. */
 const char *log_path(enum log_file);
 
 /* Summary + verbose + stdout: failures and state switches. */
-void	 log_event(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_event(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Summary + verbose. */
-void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Summary + verbose + stderr. */
-void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Verbose only (received messages, detail). */
-void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 /* Log to stderr and the files, then exit(1): for impossible states. */
-void	 fatalx(const char *, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* The same with ": strerror(errno)" appended. */
-void	 fatal(const char *, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

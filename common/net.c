@@ -17,7 +17,7 @@
 int
 net_resolve(const char *host, uint16_t port, struct sockaddr_in *sin)
 {
-	struct addrinfo	 hints, *res;
+	struct addrinfo hints, *res;
 
 	memset(sin, 0, sizeof *sin);
 	sin->sin_family = AF_INET;
@@ -36,7 +36,7 @@ net_resolve(const char *host, uint16_t port, struct sockaddr_in *sin)
 int
 net_set_nonblock(int fd)
 {
-	int	 fl;
+	int fl;
 
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
@@ -48,7 +48,7 @@ net_set_nonblock(int fd)
 static int
 net_bind(int type, const struct sockaddr_in *sin, char **cause)
 {
-	int	 fd, on = 1;
+	int fd, on = 1;
 
 	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -58,8 +58,9 @@ net_bind(int type, const struct sockaddr_in *sin, char **cause)
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
 	if (bind(fd, (const struct sockaddr *)sin, sizeof *sin) == -1) {
-		xasprintf(cause, "%s %s: %s%s", type == SOCK_STREAM ?
-		    "TCP" : "UDP", net_addr_str(sin), strerror(errno),
+		xasprintf(cause, "%s %s: %s%s",
+		    type == SOCK_STREAM ? "TCP" : "UDP", net_addr_str(sin),
+		    strerror(errno),
 		    errno == EADDRINUSE ? " (is another jdpd running?)" : "");
 		close(fd);
 		return -1;
@@ -76,13 +77,13 @@ net_udp_bind(const struct sockaddr_in *sin, char **cause)
 int
 net_tcp_listen(const struct sockaddr_in *sin, int backlog, char **cause)
 {
-	int	 fd;
+	int fd;
 
 	if ((fd = net_bind(SOCK_STREAM, sin, cause)) == -1)
 		return -1;
 	if (listen(fd, backlog) == -1) {
-		xasprintf(cause, "listen %s: %s", net_addr_str(sin),
-		    strerror(errno));
+		xasprintf(
+		    cause, "listen %s: %s", net_addr_str(sin), strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -92,7 +93,7 @@ net_tcp_listen(const struct sockaddr_in *sin, int backlog, char **cause)
 int
 net_tcp_connect(const struct sockaddr_in *sin)
 {
-	int	 fd, on = 1;
+	int fd, on = 1;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
@@ -109,8 +110,8 @@ net_tcp_connect(const struct sockaddr_in *sin)
 const char *
 net_addr_str(const struct sockaddr_in *sin)
 {
-	static char	 s[INET_ADDRSTRLEN + 8];
-	char		 a[INET_ADDRSTRLEN];
+	static char s[INET_ADDRSTRLEN + 8];
+	char a[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &sin->sin_addr, a, sizeof a);
 	snprintf(s, sizeof s, "%s:%u", a, ntohs(sin->sin_port));
@@ -120,7 +121,7 @@ net_addr_str(const struct sockaddr_in *sin)
 struct sockaddr_in
 net_addr_offset(const struct sockaddr_in *sin, int delta)
 {
-	struct sockaddr_in	 r = *sin;
+	struct sockaddr_in r = *sin;
 
 	r.sin_port = htons((uint16_t)(ntohs(sin->sin_port) + delta));
 	return r;

@@ -26,89 +26,89 @@
 
 #include "buf.h"
 
-#define WIRE_MAGIC	0x4a44
-#define WIRE_VERSION	1
-#define WIRE_HDR_LEN	42
-#define WIRE_TAG_LEN	32
-#define WIRE_KEY_LEN	32
+#define WIRE_MAGIC 0x4a44
+#define WIRE_VERSION 1
+#define WIRE_HDR_LEN 42
+#define WIRE_TAG_LEN 32
+#define WIRE_KEY_LEN 32
 /* Largest payload any frame may carry (a job's source or result). */
 #define WIRE_MAX_PAYLOAD (64u * 1024 * 1024)
 
 /* Decoder results besides "bytes used" (> 0). */
-#define WIRE_PARTIAL	(-2)
-#define WIRE_BAD	(-1)
+#define WIRE_PARTIAL (-2)
+#define WIRE_BAD (-1)
 
 /* Why a frame was rejected; indexes the drop counters. */
 enum wire_err {
 	WIRE_OK = 0,
-	WIRE_ERR_SHORT,		/* truncated (datagram shorter than its frame) */
+	WIRE_ERR_SHORT, /* truncated (datagram shorter than its frame) */
 	WIRE_ERR_MAGIC,
 	WIRE_ERR_VERSION,
-	WIRE_ERR_OVERSIZE,	/* plen above the caller's maximum */
-	WIRE_ERR_TAG,		/* HMAC does not match */
+	WIRE_ERR_OVERSIZE, /* plen above the caller's maximum */
+	WIRE_ERR_TAG, /* HMAC does not match */
 	WIRE_ERR_COUNT
 };
 
 struct wire_hdr {
-	uint8_t		 version;
-	uint8_t		 type;
-	uint16_t	 sender;
-	uint64_t	 incarnation;
-	uint64_t	 epoch;
-	uint64_t	 seq;
-	uint64_t	 reqid;
-	uint32_t	 plen;
+	uint8_t version;
+	uint8_t type;
+	uint16_t sender;
+	uint64_t incarnation;
+	uint64_t epoch;
+	uint64_t seq;
+	uint64_t reqid;
+	uint32_t plen;
 };
 
 struct wire_msg {
-	struct wire_hdr	 h;
-	const uint8_t	*payload;	/* points into the decoded buffer */
-	size_t		 plen;
+	struct wire_hdr h;
+	const uint8_t *payload; /* points into the decoded buffer */
+	size_t plen;
 };
 
 /* A bounded reader over (p, len); once bad is set every get fails. */
 struct wire_rd {
-	const uint8_t	*p;
-	size_t		 len;
-	size_t		 off;
-	int		 bad;
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	int bad;
 };
 
 /* Append big-endian integers, length-prefixed bytes and strings. */
-void	wire_put_u8(struct buf *, uint8_t);
-void	wire_put_u16(struct buf *, uint16_t);
-void	wire_put_u32(struct buf *, uint32_t);
-void	wire_put_u64(struct buf *, uint64_t);
+void wire_put_u8(struct buf *, uint8_t);
+void wire_put_u16(struct buf *, uint16_t);
+void wire_put_u32(struct buf *, uint32_t);
+void wire_put_u64(struct buf *, uint64_t);
 /* u32 length then the bytes. */
-void	wire_put_bytes(struct buf *, const void *, size_t);
-void	wire_put_str(struct buf *, const char *);
+void wire_put_bytes(struct buf *, const void *, size_t);
+void wire_put_str(struct buf *, const char *);
 
 /* Start reading (p, len). */
-void	wire_rd_init(struct wire_rd *, const void *, size_t);
+void wire_rd_init(struct wire_rd *, const void *, size_t);
 /* Read one value; returns 0, or -1 (and sets bad) when len would be passed. */
-int	wire_get_u8(struct wire_rd *, uint8_t *);
-int	wire_get_u16(struct wire_rd *, uint16_t *);
-int	wire_get_u32(struct wire_rd *, uint32_t *);
-int	wire_get_u64(struct wire_rd *, uint64_t *);
+int wire_get_u8(struct wire_rd *, uint8_t *);
+int wire_get_u16(struct wire_rd *, uint16_t *);
+int wire_get_u32(struct wire_rd *, uint32_t *);
+int wire_get_u64(struct wire_rd *, uint64_t *);
 /* u32 length then bytes: *out points into the input, no copy. */
-int	wire_get_bytes(struct wire_rd *, const uint8_t **, size_t *);
+int wire_get_bytes(struct wire_rd *, const uint8_t **, size_t *);
 /* Bytes left unread. */
-size_t	wire_rd_left(const struct wire_rd *);
+size_t wire_rd_left(const struct wire_rd *);
 
 /*
  * Append one authenticated frame (header fields from h, h->plen ignored)
  * carrying payload to out.
  */
-void	wire_encode(struct buf *, const struct wire_hdr *, const void *,
-	    size_t, const uint8_t key[WIRE_KEY_LEN]);
+void wire_encode(struct buf *, const struct wire_hdr *, const void *, size_t,
+    const uint8_t key[WIRE_KEY_LEN]);
 
 /*
  * Decode the frame at the start of (p, len). Returns the bytes it used
  * (> 0), WIRE_PARTIAL if more bytes are needed (streams), or WIRE_BAD with
  * *err saying why. Never reads past len. m->payload points into p.
  */
-ssize_t	wire_decode(const uint8_t *, size_t, const uint8_t key[WIRE_KEY_LEN],
-	    size_t, struct wire_msg *, enum wire_err *);
+ssize_t wire_decode(const uint8_t *, size_t, const uint8_t key[WIRE_KEY_LEN],
+    size_t, struct wire_msg *, enum wire_err *);
 
 /* Name of an error for logs and metrics labels ("tag", "short", ...). */
 const char *wire_err_name(enum wire_err);
@@ -117,6 +117,6 @@ const char *wire_err_name(enum wire_err);
  * Read a cluster key file: 64 hex digits (32 bytes), surrounding white
  * space ignored. Returns 0, or -1 with *cause set (caller frees).
  */
-int	wire_key_load(const char *, uint8_t key[WIRE_KEY_LEN], char **);
+int wire_key_load(const char *, uint8_t key[WIRE_KEY_LEN], char **);
 
 #endif

@@ -10,8 +10,7 @@
 
 #include "xmalloc.h"
 
-static void __attribute__((noreturn))
-xmalloc_fail(size_t size)
+static void __attribute__((noreturn)) xmalloc_fail(size_t size)
 {
 	fprintf(stderr, "jdp: out of memory allocating %zu bytes\n", size);
 	abort();
@@ -20,7 +19,7 @@ xmalloc_fail(size_t size)
 void *
 xmalloc(size_t size)
 {
-	void	*p;
+	void *p;
 
 	if ((p = malloc(size == 0 ? 1 : size)) == NULL)
 		xmalloc_fail(size);
@@ -30,7 +29,7 @@ xmalloc(size_t size)
 void *
 xcalloc(size_t nmemb, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if (nmemb == 0 || size == 0)
 		nmemb = size = 1;
@@ -42,7 +41,7 @@ xcalloc(size_t nmemb, size_t size)
 void *
 xreallocarray(void *ptr, size_t nmemb, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		xmalloc_fail(SIZE_MAX);
@@ -54,7 +53,7 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 char *
 xstrdup(const char *s)
 {
-	char	*p;
+	char *p;
 
 	if ((p = strdup(s)) == NULL)
 		xmalloc_fail(strlen(s) + 1);
@@ -64,7 +63,7 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
-	char	*p;
+	char *p;
 
 	if ((p = strndup(s, n)) == NULL)
 		xmalloc_fail(n + 1);
@@ -74,8 +73,8 @@ xstrndup(const char *s, size_t n)
 int
 xasprintf(char **ret, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
 	n = vasprintf(ret, fmt, ap);

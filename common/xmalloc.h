@@ -5,17 +5,16 @@
 #include <stddef.h>
 
 /* Allocate size bytes; fatal on failure. Caller frees. */
-void	*xmalloc(size_t);
+void *xmalloc(size_t);
 /* Allocate nmemb zeroed elements; fatal on failure. Caller frees. */
-void	*xcalloc(size_t, size_t);
+void *xcalloc(size_t, size_t);
 /* Resize to nmemb * size bytes, checking for overflow. Caller frees. */
-void	*xreallocarray(void *, size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
 /* Duplicate a string. Caller frees. */
-char	*xstrdup(const char *);
+char *xstrdup(const char *);
 /* Duplicate at most n bytes of a string, NUL-terminated. Caller frees. */
-char	*xstrndup(const char *, size_t);
+char *xstrndup(const char *, size_t);
 /* Format into a new string; returns its length. Caller frees *ret. */
-int	 xasprintf(char **, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -25,13 +25,13 @@
 #include "jdpctl.h"
 #include "xmalloc.h"
 
-#define CLUSTER_START_WAIT_MS	20000
-#define CLUSTER_STOP_WAIT_MS	5000
+#define CLUSTER_START_WAIT_MS 20000
+#define CLUSTER_STOP_WAIT_MS 5000
 
 static int64_t
 cluster_now_ms(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -40,7 +40,7 @@ cluster_now_ms(void)
 static void
 cluster_sleep_ms(long ms)
 {
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -48,8 +48,8 @@ cluster_sleep_ms(long ms)
 static int
 cluster_mkdirs(const char *dir)
 {
-	char	*p, *copy = xstrdup(dir);
-	int	 rc = 0;
+	char *p, *copy = xstrdup(dir);
+	int rc = 0;
 
 	for (p = copy + 1; *p != '\0'; p++) {
 		if (*p == '/') {
@@ -69,11 +69,11 @@ cluster_mkdirs(const char *dir)
 static pid_t
 cluster_node_pid(const char *dir, int id)
 {
-	char	 path[4096], buf[512];
-	FILE	*f;
-	long	 pid = 0;
-	int	 fd;
-	ssize_t	 n;
+	char path[4096], buf[512];
+	FILE *f;
+	long pid = 0;
+	int fd;
+	ssize_t n;
 
 	snprintf(path, sizeof path, "%s/node-%d.pid", dir, id);
 	if ((f = fopen(path, "r")) == NULL)
@@ -102,7 +102,7 @@ cluster_node_pid(const char *dir, int id)
 static void
 cluster_forget(const char *dir, int id)
 {
-	char	 path[4096];
+	char path[4096];
 
 	snprintf(path, sizeof path, "%s/node-%d.pid", dir, id);
 	unlink(path);
@@ -112,7 +112,7 @@ cluster_forget(const char *dir, int id)
 static int
 cluster_wait_gone(const char *dir, int id, int64_t ms)
 {
-	int64_t	 deadline = cluster_now_ms() + ms;
+	int64_t deadline = cluster_now_ms() + ms;
 
 	while (cluster_node_pid(dir, id) != 0) {
 		if (cluster_now_ms() > deadline)
@@ -125,7 +125,7 @@ cluster_wait_gone(const char *dir, int id, int64_t ms)
 static const char *
 cluster_jdpd_path(void)
 {
-	static char	 path[4200];
+	static char path[4200];
 
 	snprintf(path, sizeof path, "%s/jdpd", jdpctl_bindir());
 	if (access(path, X_OK) == 0)
@@ -140,10 +140,10 @@ cluster_jdpd_path(void)
 static pid_t
 cluster_spawn(const char *dir, int id)
 {
-	char	 conf[4096], out[4096], pidf[4096], ids[16];
-	FILE	*f;
-	pid_t	 pid;
-	int	 fd;
+	char conf[4096], out[4096], pidf[4096], ids[16];
+	FILE *f;
+	pid_t pid;
+	int fd;
 
 	snprintf(conf, sizeof conf, "%s/jdp.conf", dir);
 	snprintf(out, sizeof out, "%s/node-%d.out", dir, id);
@@ -180,13 +180,14 @@ cluster_spawn(const char *dir, int id)
 static struct conf *
 cluster_load(const char *dir)
 {
-	struct conf	*conf;
-	char		 path[4096], *cause;
+	struct conf *conf;
+	char path[4096], *cause;
 
 	snprintf(path, sizeof path, "%s/jdp.conf", dir);
 	if (access(path, R_OK) == -1) {
-		jdpctl_warnx("no cluster in %s (%s: %s); try jdpctl cluster start",
-		    dir, path, strerror(errno));
+		jdpctl_warnx(
+		    "no cluster in %s (%s: %s); try jdpctl cluster start", dir,
+		    path, strerror(errno));
 		return NULL;
 	}
 	if (conf_load(path, &conf, &cause) == -1) {
@@ -201,8 +202,8 @@ cluster_load(const char *dir)
 static struct conf *
 cluster_load_quiet(const char *dir)
 {
-	struct conf	*conf;
-	char		 path[4096], *cause;
+	struct conf *conf;
+	char path[4096], *cause;
 
 	snprintf(path, sizeof path, "%s/jdp.conf", dir);
 	if (conf_load(path, &conf, &cause) == -1) {
@@ -216,10 +217,10 @@ cluster_load_quiet(const char *dir)
 static int
 cluster_wait_http(const char *url, int64_t ms)
 {
-	struct buf	 b;
-	const char	*err;
-	int64_t		 deadline = cluster_now_ms() + ms;
-	long		 st;
+	struct buf b;
+	const char *err;
+	int64_t deadline = cluster_now_ms() + ms;
+	long st;
 
 	buf_init(&b);
 	for (;;) {
@@ -234,10 +235,10 @@ cluster_wait_http(const char *url, int64_t ms)
 }
 
 static int
-cluster_node_url(const struct conf *conf, int id, const char *path,
-    char *url, size_t len)
+cluster_node_url(
+    const struct conf *conf, int id, const char *path, char *url, size_t len)
 {
-	const struct conf_node	*n = conf_find_node(conf, id);
+	const struct conf_node *n = conf_find_node(conf, id);
 
 	if (n == NULL)
 		return -1;
@@ -247,14 +248,14 @@ cluster_node_url(const struct conf *conf, int id, const char *path,
 }
 
 static int
-cluster_write_files(const char *dir, int peers, int base, int http,
-    const char *timing)
+cluster_write_files(
+    const char *dir, int peers, int base, int http, const char *timing)
 {
-	char		 path[4096], jar[4200];
-	uint8_t		 key[32];
-	char		 hex[65];
-	FILE		*f;
-	int		 i, fd;
+	char path[4096], jar[4200];
+	uint8_t key[32];
+	char hex[65];
+	FILE *f;
+	int i, fd;
 
 	if (sodium_init() < 0) {
 		jdpctl_warnx("libsodium failed to initialise");
@@ -296,16 +297,14 @@ static int
 cluster_start(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "base-port", required_argument, NULL, 'b' },
-		{ "http-port", required_argument, NULL, 'p' },
-		{ "timing", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*dir = NULL, *timing = "fast";
-	struct conf	*conf;
-	char		 url[512], *end;
-	long		 peers = 7, base = 8000, http = 8888;
-	int		 ch, i, rc = JDPCTL_OK;
+	    {"base-port", required_argument, NULL, 'b'},
+	    {"http-port", required_argument, NULL, 'p'},
+	    {"timing", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+	const char *dir = NULL, *timing = "fast";
+	struct conf *conf;
+	char url[512], *end;
+	long peers = 7, base = 8000, http = 8888;
+	int ch, i, rc = JDPCTL_OK;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "n:d:", longopts, NULL)) != -1) {
@@ -360,15 +359,17 @@ cluster_start(int argc, char **argv)
 		for (i = 0; i < conf->nnodes; i++) {
 			if (cluster_node_pid(dir, conf->nodes[i].id) != 0) {
 				jdpctl_warnx("a cluster is already running in "
-				    "%s (jdpctl cluster stop -d %s)", dir, dir);
+					     "%s (jdpctl cluster stop -d %s)",
+				    dir, dir);
 				conf_free(conf);
 				return JDPCTL_USAGE;
 			}
 		}
 		conf_free(conf);
 	}
-	if (cluster_write_files(dir, (int)peers, (int)base, (int)http,
-	    timing) == -1 || (conf = cluster_load(dir)) == NULL)
+	if (cluster_write_files(
+		dir, (int)peers, (int)base, (int)http, timing) == -1 ||
+	    (conf = cluster_load(dir)) == NULL)
 		return JDPCTL_USAGE;
 	for (i = 0; i < conf->nnodes; i++) {
 		if (cluster_spawn(dir, conf->nodes[i].id) == -1) {
@@ -377,10 +378,11 @@ cluster_start(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < conf->nnodes && rc == JDPCTL_OK; i++) {
-		cluster_node_url(conf, conf->nodes[i].id, "/health", url,
-		    sizeof url);
+		cluster_node_url(
+		    conf, conf->nodes[i].id, "/health", url, sizeof url);
 		if (cluster_wait_http(url, CLUSTER_START_WAIT_MS) == -1) {
-			jdpctl_warnx("node %d did not come up; see %s/node-%d.out",
+			jdpctl_warnx(
+			    "node %d did not come up; see %s/node-%d.out",
 			    conf->nodes[i].id, dir, conf->nodes[i].id);
 			rc = JDPCTL_UNREACHABLE;
 		}
@@ -394,10 +396,10 @@ cluster_start(int argc, char **argv)
 static int
 cluster_stop(int argc, char **argv)
 {
-	const char	*dir = NULL;
-	struct conf	*conf;
-	pid_t		 pid;
-	int		 ch, i, stopped = 0;
+	const char *dir = NULL;
+	struct conf *conf;
+	pid_t pid;
+	int ch, i, stopped = 0;
 
 	optind = 1;
 	while ((ch = getopt(argc, argv, "d:")) != -1) {
@@ -415,8 +417,8 @@ cluster_stop(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < conf->nnodes; i++) {
-		if (cluster_wait_gone(dir, conf->nodes[i].id,
-		    CLUSTER_STOP_WAIT_MS) == -1) {
+		if (cluster_wait_gone(
+			dir, conf->nodes[i].id, CLUSTER_STOP_WAIT_MS) == -1) {
 			pid = cluster_node_pid(dir, conf->nodes[i].id);
 			if (pid != 0)
 				kill(pid, SIGKILL);
@@ -443,8 +445,8 @@ cluster_exec(int argc, char **argv)
 static int
 cluster_parse_id(int argc, char **argv, int *id, const char **dir)
 {
-	char	*end;
-	int	 ch;
+	char *end;
+	int ch;
 
 	*dir = NULL;
 	optind = 1;
@@ -465,9 +467,9 @@ cluster_parse_id(int argc, char **argv, int *id, const char **dir)
 static int
 cluster_kill(int argc, char **argv)
 {
-	const char	*dir;
-	pid_t		 pid;
-	int		 id;
+	const char *dir;
+	pid_t pid;
+	int id;
 
 	if (cluster_parse_id(argc, argv, &id, &dir) == -1) {
 		jdpctl_warnx("usage: jdpctl kill ID [-d DIR]");
@@ -487,11 +489,11 @@ cluster_kill(int argc, char **argv)
 static int
 cluster_restart(int argc, char **argv)
 {
-	const char	*dir;
-	struct conf	*conf;
-	char		 url[512];
-	pid_t		 pid;
-	int		 id, rc = JDPCTL_OK;
+	const char *dir;
+	struct conf *conf;
+	char url[512];
+	pid_t pid;
+	int id, rc = JDPCTL_OK;
 
 	if (cluster_parse_id(argc, argv, &id, &dir) == -1) {
 		jdpctl_warnx("usage: jdpctl restart ID [-d DIR]");
@@ -512,8 +514,8 @@ cluster_restart(int argc, char **argv)
 	}
 	if ((pid = cluster_spawn(dir, id)) == -1 ||
 	    cluster_wait_http(url, CLUSTER_START_WAIT_MS) == -1) {
-		jdpctl_warnx("node %d did not come up; see %s/node-%d.out", id,
-		    dir, id);
+		jdpctl_warnx(
+		    "node %d did not come up; see %s/node-%d.out", id, dir, id);
 		rc = JDPCTL_UNREACHABLE;
 	} else
 		printf("restarted node %d (pid %ld)\n", id, (long)pid);
@@ -521,15 +523,10 @@ cluster_restart(int argc, char **argv)
 	return rc;
 }
 
-const struct jdpctl_cmd cmd_cluster = {
-	"cluster", "start|stop [-n PEERS] [-d DIR] ...",
-	"start or stop a local cluster", cluster_exec
-};
+const struct jdpctl_cmd cmd_cluster = {"cluster",
+    "start|stop [-n PEERS] [-d DIR] ...", "start or stop a local cluster",
+    cluster_exec};
 const struct jdpctl_cmd cmd_kill = {
-	"kill", "ID [-d DIR]", "SIGKILL a node of the local cluster",
-	cluster_kill
-};
-const struct jdpctl_cmd cmd_restart = {
-	"restart", "ID [-d DIR]", "start a node of the local cluster again",
-	cluster_restart
-};
+    "kill", "ID [-d DIR]", "SIGKILL a node of the local cluster", cluster_kill};
+const struct jdpctl_cmd cmd_restart = {"restart", "ID [-d DIR]",
+    "start a node of the local cluster again", cluster_restart};

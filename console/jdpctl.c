@@ -17,16 +17,16 @@
 #include "xmalloc.h"
 
 static const struct jdpctl_cmd *jdpctl_cmds[] = {
-	&cmd_cluster,
-	&cmd_kill,
-	&cmd_restart,
+    &cmd_cluster,
+    &cmd_kill,
+    &cmd_restart,
 };
 #define JDPCTL_NCMDS (sizeof jdpctl_cmds / sizeof jdpctl_cmds[0])
 
 void
 jdpctl_warnx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	fprintf(stderr, "jdpctl: ");
 	va_start(ap, fmt);
@@ -38,7 +38,7 @@ jdpctl_warnx(const char *fmt, ...)
 const char *
 jdpctl_gateway(const char *opt)
 {
-	const char	*s;
+	const char *s;
 
 	if (opt != NULL)
 		return opt;
@@ -50,8 +50,8 @@ jdpctl_gateway(const char *opt)
 const char *
 jdpctl_dir(const char *opt)
 {
-	static char	*dir;
-	const char	*s;
+	static char *dir;
+	const char *s;
 
 	if (opt != NULL)
 		return opt;
@@ -71,16 +71,16 @@ jdpctl_dir(const char *opt)
 const char *
 jdpctl_bindir(void)
 {
-	static char	 dir[PATH_MAX];
-	char		*d;
-	ssize_t		 n;
+	static char dir[PATH_MAX];
+	char *d;
+	ssize_t n;
 
 	if (dir[0] == '\0') {
 		n = readlink("/proc/self/exe", dir, sizeof dir - 1);
 		if (n <= 0)
 			return ".";
 		dir[n] = '\0';
-		d = dirname(dir);	/* may modify dir and point into it */
+		d = dirname(dir); /* may modify dir and point into it */
 		memmove(dir, d, strlen(d) + 1);
 	}
 	return dir;
@@ -96,10 +96,10 @@ jdpctl_http_write(char *p, size_t size, size_t n, void *arg)
 long
 jdpctl_http_get(const char *url, struct buf *body, const char **err)
 {
-	static char	 errbuf[CURL_ERROR_SIZE];
-	CURL		*c;
-	CURLcode	 rc;
-	long		 status = -1;
+	static char errbuf[CURL_ERROR_SIZE];
+	CURL *c;
+	CURLcode rc;
+	long status = -1;
 
 	if ((c = curl_easy_init()) == NULL) {
 		*err = "cannot initialise libcurl";
@@ -123,14 +123,16 @@ jdpctl_http_get(const char *url, struct buf *body, const char **err)
 static void
 jdpctl_usage(FILE *f)
 {
-	size_t	 i;
+	size_t i;
 
-	fprintf(f, "usage: jdpctl [-h | --help] [-V | --version] COMMAND [ARGS]\n"
+	fprintf(f,
+	    "usage: jdpctl [-h | --help] [-V | --version] COMMAND [ARGS]\n"
 	    "\ncommands:\n");
 	for (i = 0; i < JDPCTL_NCMDS; i++)
 		fprintf(f, "  %-8s %-36s %s\n", jdpctl_cmds[i]->name,
 		    jdpctl_cmds[i]->usage, jdpctl_cmds[i]->help);
-	fprintf(f, "\nenvironment: JDP_GATEWAY (default http://127.0.0.1:8888),"
+	fprintf(f,
+	    "\nenvironment: JDP_GATEWAY (default http://127.0.0.1:8888),"
 	    " JDP_DIR (local cluster directory)\n"
 	    "exit status: 0 ok, 1 job error, 2 usage or local error,"
 	    " 3 cluster unreachable\n");
@@ -139,8 +141,8 @@ jdpctl_usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	size_t	 i;
-	int	 rc;
+	size_t i;
+	int rc;
 
 	if (argc < 2) {
 		jdpctl_usage(stderr);

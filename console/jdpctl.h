@@ -7,35 +7,34 @@
 #include "buf.h"
 
 /* Exit codes, documented in jdpctl(1). */
-#define JDPCTL_OK		0
-#define JDPCTL_JOB_ERROR	1	/* the job failed (submit) */
-#define JDPCTL_USAGE		2	/* bad command line or local problem */
-#define JDPCTL_UNREACHABLE	3	/* no answer from the cluster */
+#define JDPCTL_OK 0
+#define JDPCTL_JOB_ERROR 1 /* the job failed (submit) */
+#define JDPCTL_USAGE 2 /* bad command line or local problem */
+#define JDPCTL_UNREACHABLE 3 /* no answer from the cluster */
 
 struct jdpctl_cmd {
-	const char	*name;
-	const char	*usage;		/* arguments after the name */
-	const char	*help;		/* one line */
-	int		(*exec)(int, char **);	/* argv[0] is the name */
+	const char *name;
+	const char *usage; /* arguments after the name */
+	const char *help; /* one line */
+	int (*exec)(int, char **); /* argv[0] is the name */
 };
 
-extern const struct jdpctl_cmd	cmd_cluster;
-extern const struct jdpctl_cmd	cmd_kill;
-extern const struct jdpctl_cmd	cmd_restart;
+extern const struct jdpctl_cmd cmd_cluster;
+extern const struct jdpctl_cmd cmd_kill;
+extern const struct jdpctl_cmd cmd_restart;
 
 /* Print "jdpctl: message" on stderr. */
-void		 jdpctl_warnx(const char *, ...)
-		    __attribute__((format(printf, 1, 2)));
+void jdpctl_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Gateway URL: -g, else $JDP_GATEWAY, else http://127.0.0.1:8888. */
-const char	*jdpctl_gateway(const char *);
+const char *jdpctl_gateway(const char *);
 /* Cluster directory: -d, else $JDP_DIR, else the user's state dir. */
-const char	*jdpctl_dir(const char *);
+const char *jdpctl_dir(const char *);
 /* Directory holding the running jdpctl binary (for jdpd and the jar). */
-const char	*jdpctl_bindir(void);
+const char *jdpctl_bindir(void);
 /*
  * GET url into body (appended). Returns the HTTP status, or -1 when the
  * server cannot be reached (*err names why, static).
  */
-long		 jdpctl_http_get(const char *, struct buf *, const char **);
+long jdpctl_http_get(const char *, struct buf *, const char **);
 
 #endif

@@ -16,45 +16,45 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define EV_MAX_EVENTS	64
+#define EV_MAX_EVENTS 64
 
 struct ev_fd {
-	ev_fd_cb	 cb;
-	void		*arg;
-	uint32_t	 gen;		/* tells a reused fd from a stale event */
-	int		 active;
+	ev_fd_cb cb;
+	void *arg;
+	uint32_t gen; /* tells a reused fd from a stale event */
+	int active;
 };
 
 struct ev_timer {
-	uint64_t	 id;
-	int64_t		 when;
-	ev_timer_cb	 cb;
-	void		*arg;
+	uint64_t id;
+	int64_t when;
+	ev_timer_cb cb;
+	void *arg;
 };
 
 struct ev {
-	int		 epfd;
-	struct ev_fd	*fds;
-	size_t		 nfds;
-	uint32_t	 gen;
+	int epfd;
+	struct ev_fd *fds;
+	size_t nfds;
+	uint32_t gen;
 
-	struct ev_timer	*heap;
-	size_t		 ntimers;
-	size_t		 heapcap;
-	uint64_t	 next_id;
-	uint64_t	 running;	/* id of the timer being run */
-	int		 running_deleted;
+	struct ev_timer *heap;
+	size_t ntimers;
+	size_t heapcap;
+	uint64_t next_id;
+	uint64_t running; /* id of the timer being run */
+	int running_deleted;
 
-	int64_t		 now;
-	ev_clock_cb	 clock;
-	void		*clock_arg;
-	int		 stop;
+	int64_t now;
+	ev_clock_cb clock;
+	void *clock_arg;
+	int stop;
 };
 
 static int64_t
 ev_clock_monotonic(void *arg)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	(void)arg;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -64,7 +64,7 @@ ev_clock_monotonic(void *arg)
 struct ev *
 ev_new(void)
 {
-	struct ev	*ev;
+	struct ev *ev;
 
 	ev = xcalloc(1, sizeof *ev);
 	if ((ev->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
@@ -89,7 +89,7 @@ ev_free(struct ev *ev)
 static uint32_t
 ev_epoll_events(int events)
 {
-	uint32_t	 e = 0;
+	uint32_t e = 0;
 
 	if (events & EV_READ)
 		e |= EPOLLIN | EPOLLRDHUP;
@@ -101,7 +101,7 @@ ev_epoll_events(int events)
 static int
 ev_ctl(struct ev *ev, int op, int fd, int events)
 {
-	struct epoll_event	 ee;
+	struct epoll_event ee;
 
 	memset(&ee, 0, sizeof ee);
 	ee.events = ev_epoll_events(events);
@@ -112,7 +112,7 @@ ev_ctl(struct ev *ev, int op, int fd, int events)
 int
 ev_add_fd(struct ev *ev, int fd, int events, ev_fd_cb cb, void *arg)
 {
-	size_t	 n;
+	size_t n;
 
 	if (fd < 0)
 		return -1;
@@ -168,7 +168,7 @@ ev_timer_before(const struct ev_timer *a, const struct ev_timer *b)
 static void
 ev_heap_swap(struct ev *ev, size_t i, size_t j)
 {
-	struct ev_timer	 t = ev->heap[i];
+	struct ev_timer t = ev->heap[i];
 
 	ev->heap[i] = ev->heap[j];
 	ev->heap[j] = t;
@@ -186,15 +186,17 @@ ev_heap_up(struct ev *ev, size_t i)
 static void
 ev_heap_down(struct ev *ev, size_t i)
 {
-	size_t	 l, r, m;
+	size_t l, r, m;
 
 	for (;;) {
 		l = 2 * i + 1;
 		r = l + 1;
 		m = i;
-		if (l < ev->ntimers && ev_timer_before(&ev->heap[l], &ev->heap[m]))
+		if (l < ev->ntimers &&
+		    ev_timer_before(&ev->heap[l], &ev->heap[m]))
 			m = l;
-		if (r < ev->ntimers && ev_timer_before(&ev->heap[r], &ev->heap[m]))
+		if (r < ev->ntimers &&
+		    ev_timer_before(&ev->heap[r], &ev->heap[m]))
 			m = r;
 		if (m == i)
 			return;
@@ -208,7 +210,8 @@ ev_heap_push(struct ev *ev, const struct ev_timer *t)
 {
 	if (ev->ntimers == ev->heapcap) {
 		ev->heapcap = ev->heapcap == 0 ? 16 : ev->heapcap * 2;
-		ev->heap = xreallocarray(ev->heap, ev->heapcap, sizeof *ev->heap);
+		ev->heap =
+		    xreallocarray(ev->heap, ev->heapcap, sizeof *ev->heap);
 	}
 	ev->heap[ev->ntimers] = *t;
 	ev_heap_up(ev, ev->ntimers++);
@@ -228,7 +231,7 @@ ev_heap_remove(struct ev *ev, size_t i)
 uint64_t
 ev_add_timer(struct ev *ev, int64_t delay, ev_timer_cb cb, void *arg)
 {
-	struct ev_timer	 t;
+	struct ev_timer t;
 
 	t.id = ev->next_id++;
 	t.when = ev->now + (delay > 0 ? delay : 0);
@@ -241,7 +244,7 @@ ev_add_timer(struct ev *ev, int64_t delay, ev_timer_cb cb, void *arg)
 void
 ev_del_timer(struct ev *ev, uint64_t id)
 {
-	size_t	 i;
+	size_t i;
 
 	if (id == 0)
 		return;
@@ -266,9 +269,9 @@ ev_now(struct ev *ev)
 int64_t
 ev_update_time(struct ev *ev)
 {
-	int64_t	 t = ev->clock(ev->clock_arg);
+	int64_t t = ev->clock(ev->clock_arg);
 
-	if (t > ev->now)	/* never let time run backwards */
+	if (t > ev->now) /* never let time run backwards */
 		ev->now = t;
 	return ev->now;
 }
@@ -285,9 +288,9 @@ ev_set_clock(struct ev *ev, ev_clock_cb cb, void *arg)
 static void
 ev_run_timers(struct ev *ev)
 {
-	struct ev_timer	 t;
-	int64_t		 next, now = ev->now;
-	uint64_t	 last = ev->next_id;
+	struct ev_timer t;
+	int64_t next, now = ev->now;
+	uint64_t last = ev->next_id;
 
 	while (ev->ntimers > 0 && ev->heap[0].when <= now &&
 	    ev->heap[0].id < last && !ev->stop) {
@@ -310,14 +313,14 @@ ev_run_timers(struct ev *ev)
 int
 ev_run_once(struct ev *ev, int64_t max_wait)
 {
-	struct epoll_event	 events[EV_MAX_EVENTS];
-	struct ev_fd		*f;
-	int64_t			 wait = max_wait;
-	int			 n, i, fd, what;
-	uint32_t		 gen;
+	struct epoll_event events[EV_MAX_EVENTS];
+	struct ev_fd *f;
+	int64_t wait = max_wait;
+	int n, i, fd, what;
+	uint32_t gen;
 
 	if (ev->ntimers > 0) {
-		int64_t	 due = ev->heap[0].when - ev->now;
+		int64_t due = ev->heap[0].when - ev->now;
 
 		if (due < 0)
 			due = 0;
@@ -337,7 +340,7 @@ ev_run_once(struct ev *ev, int64_t max_wait)
 			continue;
 		f = &ev->fds[fd];
 		if (!f->active || f->gen != gen)
-			continue;	/* removed by an earlier callback */
+			continue; /* removed by an earlier callback */
 		what = 0;
 		if (events[i].events & (EPOLLIN | EPOLLRDHUP))
 			what |= EV_READ;

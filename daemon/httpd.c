@@ -25,57 +25,57 @@
 #include "net.h"
 #include "xmalloc.h"
 
-#define HTTPD_MAX_CONNS		8192
-#define HTTPD_READ_SIZE		16384
-#define HTTPD_SWEEP_MS		500
+#define HTTPD_MAX_CONNS 8192
+#define HTTPD_READ_SIZE 16384
+#define HTTPD_SWEEP_MS 500
 
 enum httpd_state {
-	HTTPD_ST_HEAD,		/* waiting for a complete head */
-	HTTPD_ST_BODY,		/* head parsed, waiting for the body */
-	HTTPD_ST_BUSY,		/* the handler owes an answer */
-	HTTPD_ST_CLOSING	/* answer queued, close once written */
+	HTTPD_ST_HEAD, /* waiting for a complete head */
+	HTTPD_ST_BODY, /* head parsed, waiting for the body */
+	HTTPD_ST_BUSY, /* the handler owes an answer */
+	HTTPD_ST_CLOSING /* answer queued, close once written */
 };
 
 struct httpd_conn {
-	struct httpd			*h;
-	int				 fd;
-	uint64_t			 id;
-	uint64_t			 ticket;
-	enum httpd_state		 state;
-	struct buf			 in;
-	struct buf			 out;
-	struct http_request		 req;
-	size_t				 head_len;
-	int				 sent_continue;
-	int64_t				 last_active;	/* last byte in or out */
-	int64_t				 req_start;	/* first byte of the request */
-	int				 processing;
-	int				 dead;
-	TAILQ_ENTRY(httpd_conn)		 entry;
+	struct httpd *h;
+	int fd;
+	uint64_t id;
+	uint64_t ticket;
+	enum httpd_state state;
+	struct buf in;
+	struct buf out;
+	struct http_request req;
+	size_t head_len;
+	int sent_continue;
+	int64_t last_active; /* last byte in or out */
+	int64_t req_start; /* first byte of the request */
+	int processing;
+	int dead;
+	TAILQ_ENTRY(httpd_conn) entry;
 };
 
 struct httpd {
-	struct ev			*ev;
-	int				 fd;
-	struct http_limits		 limits;
-	int64_t				 timeout;
-	httpd_handler			 handler;
-	void				*arg;
-	uint64_t			 next_id;
-	uint64_t			 sweep;
-	int				 nconns;
-	TAILQ_HEAD(, httpd_conn)	 conns;
+	struct ev *ev;
+	int fd;
+	struct http_limits limits;
+	int64_t timeout;
+	httpd_handler handler;
+	void *arg;
+	uint64_t next_id;
+	uint64_t sweep;
+	int nconns;
+	TAILQ_HEAD(, httpd_conn) conns;
 
 	/* Counters for /metrics. */
-	uint64_t			 accepted;
-	uint64_t			 requests;
-	uint64_t			 rejected;	/* over the connection limit */
-	uint64_t			 bad;		/* malformed requests */
-	uint64_t			 timeouts;
+	uint64_t accepted;
+	uint64_t requests;
+	uint64_t rejected; /* over the connection limit */
+	uint64_t bad; /* malformed requests */
+	uint64_t timeouts;
 };
 
-static void	httpd_conn_process(struct httpd_conn *);
-static void	httpd_conn_events(struct httpd_conn *);
+static void httpd_conn_process(struct httpd_conn *);
+static void httpd_conn_events(struct httpd_conn *);
 
 static void
 httpd_conn_free(struct httpd_conn *c)
@@ -88,7 +88,7 @@ httpd_conn_free(struct httpd_conn *c)
 static void
 httpd_conn_close(struct httpd_conn *c)
 {
-	struct httpd	*h = c->h;
+	struct httpd *h = c->h;
 
 	if (c->dead)
 		return;
@@ -105,11 +105,11 @@ httpd_conn_close(struct httpd_conn *c)
 static int
 httpd_conn_flush(struct httpd_conn *c)
 {
-	ssize_t	 n;
+	ssize_t n;
 
 	while (buf_len(&c->out) > 0) {
-		n = send(c->fd, buf_data(&c->out), buf_len(&c->out),
-		    MSG_NOSIGNAL);
+		n = send(
+		    c->fd, buf_data(&c->out), buf_len(&c->out), MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -133,7 +133,7 @@ httpd_conn_flush(struct httpd_conn *c)
 static void
 httpd_conn_events(struct httpd_conn *c)
 {
-	int	 events = 0;
+	int events = 0;
 
 	if (c->state == HTTPD_ST_HEAD || c->state == HTTPD_ST_BODY)
 		events |= EV_READ;
@@ -146,14 +146,14 @@ httpd_conn_events(struct httpd_conn *c)
 static void
 httpd_conn_error(struct httpd_conn *c, int status)
 {
-	char	 body[128];
-	int	 n;
+	char body[128];
+	int n;
 
 	c->h->bad++;
-	n = snprintf(body, sizeof body, "%d %s\n", status,
-	    http_status_text(status));
-	http_write_response(&c->out, status, "text/plain", body, (size_t)n, 0,
-	    NULL);
+	n = snprintf(
+	    body, sizeof body, "%d %s\n", status, http_status_text(status));
+	http_write_response(
+	    &c->out, status, "text/plain", body, (size_t)n, 0, NULL);
 	c->state = HTTPD_ST_CLOSING;
 	buf_reset(&c->in);
 	httpd_conn_flush(c);
@@ -163,7 +163,7 @@ void
 httpd_reply(struct httpd_conn *c, int status, const char *ctype,
     const void *body, size_t len, const char *extra)
 {
-	int	 keep = c->req.keep_alive;
+	int keep = c->req.keep_alive;
 
 	if (c->dead || c->state != HTTPD_ST_BUSY)
 		return;
@@ -181,9 +181,9 @@ httpd_reply(struct httpd_conn *c, int status, const char *ctype,
 static void
 httpd_conn_process(struct httpd_conn *c)
 {
-	struct httpd	*h = c->h;
-	ssize_t		 n;
-	int		 status;
+	struct httpd *h = c->h;
+	ssize_t n;
+	int status;
 
 	c->processing = 1;
 	while (!c->dead) {
@@ -230,7 +230,7 @@ httpd_conn_process(struct httpd_conn *c)
 				c->req_start = ev_now(h->ev);
 			continue;
 		}
-		break;		/* BUSY or CLOSING: wait */
+		break; /* BUSY or CLOSING: wait */
 	}
 	c->processing = 0;
 	if (c->dead)
@@ -240,9 +240,9 @@ httpd_conn_process(struct httpd_conn *c)
 static void
 httpd_conn_io(struct ev *ev, int fd, int what, void *arg)
 {
-	struct httpd_conn	*c = arg;
-	ssize_t			 n;
-	uint8_t			*p;
+	struct httpd_conn *c = arg;
+	ssize_t n;
+	uint8_t *p;
 
 	if (what & EV_WRITE) {
 		if (httpd_conn_flush(c) == -1)
@@ -273,9 +273,9 @@ httpd_conn_io(struct ev *ev, int fd, int what, void *arg)
 static void
 httpd_accept(struct ev *ev, int fd, int what, void *arg)
 {
-	struct httpd		*h = arg;
-	struct httpd_conn	*c;
-	int			 cfd;
+	struct httpd *h = arg;
+	struct httpd_conn *c;
+	int cfd;
 
 	for (;;) {
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -312,9 +312,9 @@ httpd_accept(struct ev *ev, int fd, int what, void *arg)
 static int64_t
 httpd_sweep(struct ev *ev, void *arg)
 {
-	struct httpd		*h = arg;
-	struct httpd_conn	*c, *next;
-	int64_t			 now = ev_now(ev);
+	struct httpd *h = arg;
+	struct httpd_conn *c, *next;
+	int64_t now = ev_now(ev);
 
 	for (c = TAILQ_FIRST(&h->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -342,8 +342,8 @@ httpd_new(struct ev *ev, const struct sockaddr_in *addr,
     const struct http_limits *limits, int64_t timeout, httpd_handler handler,
     void *arg, char **cause)
 {
-	struct httpd	*h;
-	int		 fd;
+	struct httpd *h;
+	int fd;
 
 	if ((fd = net_tcp_listen(addr, 1024, cause)) == -1)
 		return NULL;
@@ -364,7 +364,7 @@ httpd_new(struct ev *ev, const struct sockaddr_in *addr,
 void
 httpd_free(struct httpd *h)
 {
-	struct httpd_conn	*c;
+	struct httpd_conn *c;
 
 	if (h == NULL)
 		return;
@@ -385,11 +385,12 @@ httpd_ticket(struct httpd_conn *c)
 struct httpd_conn *
 httpd_find(struct httpd *h, uint64_t ticket)
 {
-	struct httpd_conn	*c;
+	struct httpd_conn *c;
 
 	if (ticket == 0)
 		return NULL;
-	TAILQ_FOREACH(c, &h->conns, entry) {
+	TAILQ_FOREACH(c, &h->conns, entry)
+	{
 		if (c->ticket == ticket)
 			return c;
 	}
@@ -407,17 +408,20 @@ httpd_write_metrics(struct httpd *h, struct buf *b, const char *prefix)
 {
 	buf_printf(b, "# TYPE %s_connections gauge\n%s_connections %d\n",
 	    prefix, prefix, h->nconns);
-	buf_printf(b, "# TYPE %s_accepted_total counter\n"
-	    "%s_accepted_total %llu\n", prefix, prefix,
-	    (unsigned long long)h->accepted);
-	buf_printf(b, "# TYPE %s_requests_total counter\n"
-	    "%s_requests_total %llu\n", prefix, prefix,
-	    (unsigned long long)h->requests);
-	buf_printf(b, "# TYPE %s_rejected_total counter\n"
+	buf_printf(b,
+	    "# TYPE %s_accepted_total counter\n"
+	    "%s_accepted_total %llu\n",
+	    prefix, prefix, (unsigned long long)h->accepted);
+	buf_printf(b,
+	    "# TYPE %s_requests_total counter\n"
+	    "%s_requests_total %llu\n",
+	    prefix, prefix, (unsigned long long)h->requests);
+	buf_printf(b,
+	    "# TYPE %s_rejected_total counter\n"
 	    "%s_rejected_total{reason=\"connection_limit\"} %llu\n"
 	    "%s_rejected_total{reason=\"malformed\"} %llu\n"
-	    "%s_rejected_total{reason=\"timeout\"} %llu\n", prefix, prefix,
-	    (unsigned long long)h->rejected, prefix,
+	    "%s_rejected_total{reason=\"timeout\"} %llu\n",
+	    prefix, prefix, (unsigned long long)h->rejected, prefix,
 	    (unsigned long long)h->bad, prefix,
 	    (unsigned long long)h->timeouts);
 }

@@ -24,31 +24,30 @@ struct httpd_conn;
  * the request is answered. The handler must answer with httpd_reply, now
  * or later (keep the ticket from httpd_ticket to answer later).
  */
-typedef void	(*httpd_handler)(struct httpd_conn *, const struct http_request *,
-		    const uint8_t *, size_t, void *);
+typedef void (*httpd_handler)(struct httpd_conn *, const struct http_request *,
+    const uint8_t *, size_t, void *);
 
 /*
  * Listen on addr. Returns the server or NULL with *cause set (caller
  * frees). client_timeout is the idle/slow-client limit in ms.
  */
-struct httpd	*httpd_new(struct ev *, const struct sockaddr_in *,
-		    const struct http_limits *, int64_t, httpd_handler, void *,
-		    char **);
+struct httpd *httpd_new(struct ev *, const struct sockaddr_in *,
+    const struct http_limits *, int64_t, httpd_handler, void *, char **);
 /* Close every connection and the listener. */
-void		 httpd_free(struct httpd *);
+void httpd_free(struct httpd *);
 /*
  * Answer the current request of a connection: status, content type (or
  * NULL), body, extra header lines ("Name: value\r\n", or NULL).
  */
-void		 httpd_reply(struct httpd_conn *, int, const char *, const void *,
-		    size_t, const char *);
+void httpd_reply(
+    struct httpd_conn *, int, const char *, const void *, size_t, const char *);
 /* A ticket to answer a connection's current request later. */
-uint64_t	 httpd_ticket(struct httpd_conn *);
+uint64_t httpd_ticket(struct httpd_conn *);
 /* The connection a ticket belongs to, or NULL if it has gone away. */
 struct httpd_conn *httpd_find(struct httpd *, uint64_t);
 /* Prometheus counters (prefix e.g. "jdp_http"). */
-void		 httpd_write_metrics(struct httpd *, struct buf *, const char *);
+void httpd_write_metrics(struct httpd *, struct buf *, const char *);
 /* Number of open connections. */
-int		 httpd_nconns(struct httpd *);
+int httpd_nconns(struct httpd *);
 
 #endif

@@ -22,8 +22,7 @@
 #include "runner.h"
 #include "wire.h"
 
-static void __attribute__((noreturn))
-jdpd_usage(int status)
+static void __attribute__((noreturn)) jdpd_usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: jdpd -c FILE -i ID [-f]\n"
@@ -33,8 +32,10 @@ jdpd_usage(int status)
 	    "  -c, --config FILE  the cluster configuration (jdp.conf)\n"
 	    "  -i, --id ID        the node of FILE to run\n"
 	    "  -f, --foreground   stay in the foreground\n"
-	    "  -n, --check        check FILE and print the effective configuration\n"
-	    "      --exec FILE    compile and run one Java file, print the result\n"
+	    "  -n, --check        check FILE and print the effective "
+	    "configuration\n"
+	    "      --exec FILE    compile and run one Java file, print the "
+	    "result\n"
 	    "      --json         with --exec, print the result as JSON\n"
 	    "  -V, --version      print the version\n"
 	    "  -h, --help         this help\n");
@@ -48,9 +49,9 @@ jdpd_usage(int status)
 static int
 jdpd_daemonize(int *ready_fd)
 {
-	int	 p[2], status;
-	char	 c;
-	pid_t	 pid;
+	int p[2], status;
+	char c;
+	pid_t pid;
 
 	if (pipe(p) == -1)
 		return -1;
@@ -73,25 +74,24 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "exec", required_argument, NULL, 'x' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*path = NULL, *exec = NULL;
-	struct conf	*conf;
-	struct node	*node;
-	uint8_t		 key[WIRE_KEY_LEN];
-	char		*cause, *end;
-	long		 id = -1;
-	int		 ch, fg = 0, check = 0, json = 0, ready = -1, status;
+	    {"config", required_argument, NULL, 'c'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"exec", required_argument, NULL, 'x'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *path = NULL, *exec = NULL;
+	struct conf *conf;
+	struct node *node;
+	uint8_t key[WIRE_KEY_LEN];
+	char *cause, *end;
+	long id = -1;
+	int ch, fg = 0, check = 0, json = 0, ready = -1, status;
 
-	while ((ch = getopt_long(argc, argv, "c:i:fnVh", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "c:i:fnVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -100,7 +100,8 @@ main(int argc, char **argv)
 			id = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || id < 0 ||
 			    id > CONF_MAX_ID) {
-				fprintf(stderr, "jdpd: bad node id: %s\n", optarg);
+				fprintf(
+				    stderr, "jdpd: bad node id: %s\n", optarg);
 				return 2;
 			}
 			break;

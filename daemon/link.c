@@ -13,28 +13,28 @@
 #include "net.h"
 #include "xmalloc.h"
 
-#define LINK_READ_SIZE	65536
+#define LINK_READ_SIZE 65536
 
 struct link {
-	struct ev	*ev;
-	int		 fd;
-	const uint8_t	*key;
-	struct buf	 in;
-	struct buf	 out;
-	link_msg_cb	 msg;
-	link_close_cb	 closed;
-	void		*arg;
-	int		 dispatching;
-	int		 dead;
+	struct ev *ev;
+	int fd;
+	const uint8_t *key;
+	struct buf in;
+	struct buf out;
+	link_msg_cb msg;
+	link_close_cb closed;
+	void *arg;
+	int dispatching;
+	int dead;
 };
 
-static void	link_io(struct ev *, int, int, void *);
+static void link_io(struct ev *, int, int, void *);
 
 static struct link *
 link_new(struct ev *ev, int fd, const uint8_t *key, link_msg_cb msg,
     link_close_cb closed, void *arg)
 {
-	struct link	*l;
+	struct link *l;
 
 	l = xcalloc(1, sizeof *l);
 	l->ev = ev;
@@ -54,10 +54,10 @@ link_new(struct ev *ev, int fd, const uint8_t *key, link_msg_cb msg,
 }
 
 struct link *
-link_connect(struct ev *ev, const struct sockaddr_in *addr,
-    const uint8_t *key, link_msg_cb msg, link_close_cb closed, void *arg)
+link_connect(struct ev *ev, const struct sockaddr_in *addr, const uint8_t *key,
+    link_msg_cb msg, link_close_cb closed, void *arg)
 {
-	int	 fd;
+	int fd;
 
 	if ((fd = net_tcp_connect(addr)) == -1)
 		return NULL;
@@ -91,7 +91,7 @@ link_free(struct link *l)
 	if (l == NULL)
 		return;
 	if (l->dispatching) {
-		l->dead = 1;	/* freed when the dispatch loop unwinds */
+		l->dead = 1; /* freed when the dispatch loop unwinds */
 		l->closed = NULL;
 		return;
 	}
@@ -113,22 +113,23 @@ link_fail(struct link *l, enum wire_err err)
 static void
 link_update(struct link *l)
 {
-	ev_mod_fd(l->ev, l->fd,
-	    EV_READ | (buf_len(&l->out) > 0 ? EV_WRITE : 0));
+	ev_mod_fd(
+	    l->ev, l->fd, EV_READ | (buf_len(&l->out) > 0 ? EV_WRITE : 0));
 }
 
 static void
 link_flush(struct link *l)
 {
-	ssize_t	 n;
+	ssize_t n;
 
 	while (buf_len(&l->out) > 0) {
-		n = send(l->fd, buf_data(&l->out), buf_len(&l->out),
-		    MSG_NOSIGNAL);
+		n = send(
+		    l->fd, buf_data(&l->out), buf_len(&l->out), MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOTCONN))
+		if (n == -1 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK ||
+			errno == ENOTCONN))
 			break;
 		if (n <= 0) {
 			link_fail(l, WIRE_OK);
@@ -164,10 +165,10 @@ link_set_arg(struct link *l, void *arg)
 static void
 link_io(struct ev *ev, int fd, int what, void *arg)
 {
-	struct link	*l = arg;
-	struct wire_msg	 m;
-	enum wire_err	 err;
-	ssize_t		 n;
+	struct link *l = arg;
+	struct wire_msg m;
+	enum wire_err err;
+	ssize_t n;
 
 	(void)ev;
 	if (what & EV_WRITE) {

@@ -17,27 +17,26 @@ struct ev;
 struct link;
 
 /* A frame arrived; msg->payload is valid during the call only. */
-typedef void	(*link_msg_cb)(struct link *, const struct wire_msg *, void *);
+typedef void (*link_msg_cb)(struct link *, const struct wire_msg *, void *);
 /*
  * The link closed: err is WIRE_OK for an orderly close or an I/O error,
  * else why the input was refused. The link is freed after the call.
  */
-typedef void	(*link_close_cb)(struct link *, enum wire_err, void *);
+typedef void (*link_close_cb)(struct link *, enum wire_err, void *);
 
 /* Connect to addr (non-blocking); frames may be sent at once. */
-struct link	*link_connect(struct ev *, const struct sockaddr_in *,
-		    const uint8_t *, link_msg_cb, link_close_cb, void *);
+struct link *link_connect(struct ev *, const struct sockaddr_in *,
+    const uint8_t *, link_msg_cb, link_close_cb, void *);
 /* Wrap an accepted connection. */
-struct link	*link_accept(struct ev *, int, const uint8_t *, link_msg_cb,
-		    link_close_cb, void *);
+struct link *link_accept(
+    struct ev *, int, const uint8_t *, link_msg_cb, link_close_cb, void *);
 /* Queue one frame. */
-void		 link_send(struct link *, const struct wire_hdr *,
-		    const void *, size_t);
+void link_send(struct link *, const struct wire_hdr *, const void *, size_t);
 /* Close now; the close callback is not called. */
-void		 link_free(struct link *);
+void link_free(struct link *);
 /* Bytes queued and not yet written. */
-size_t		 link_pending(const struct link *);
+size_t link_pending(const struct link *);
 /* Change the callback argument. */
-void		 link_set_arg(struct link *, void *);
+void link_set_arg(struct link *, void *);
 
 #endif

@@ -29,30 +29,30 @@
 #include "xmalloc.h"
 
 /* Largest log slice one GET /logs/... returns. */
-#define NODE_LOG_CHUNK	(1024 * 1024)
+#define NODE_LOG_CHUNK (1024 * 1024)
 
 struct node {
-	const struct conf	*conf;
-	const struct conf_node	*self;
-	struct ev		*ev;
-	uint8_t			 key[WIRE_KEY_LEN];
-	uint64_t		 incarnation;
+	const struct conf *conf;
+	const struct conf_node *self;
+	struct ev *ev;
+	uint8_t key[WIRE_KEY_LEN];
+	uint64_t incarnation;
 
-	int			 udp;
-	int			 tcp;
-	int			 sigfd;
-	struct httpd		*http;		/* node HTTP, port + 3 */
-	struct httpd		*public;	/* gateway's public port */
+	int udp;
+	int tcp;
+	int sigfd;
+	struct httpd *http; /* node HTTP, port + 3 */
+	struct httpd *public; /* gateway's public port */
 
-	uint64_t		 udp_in;
-	uint64_t		 udp_dropped;
-	int			 status;
+	uint64_t udp_in;
+	uint64_t udp_dropped;
+	int status;
 };
 
 static const char *
 node_role_name(void *arg)
 {
-	struct node	*n = arg;
+	struct node *n = arg;
 
 	return n->self->role == CONF_GATEWAY ? "OBSERVING" : "LOOKING";
 }
@@ -60,16 +60,16 @@ node_role_name(void *arg)
 static void
 node_reply_text(struct httpd_conn *c, int status, const char *text)
 {
-	httpd_reply(c, status, "text/plain; charset=utf-8", text, strlen(text),
-	    NULL);
+	httpd_reply(
+	    c, status, "text/plain; charset=utf-8", text, strlen(text), NULL);
 }
 
 /* A numeric query parameter, 0 if absent or not a number. */
 static uint64_t
 node_query_u64(const struct http_request *req, const char *key)
 {
-	struct http_span	 v;
-	char			 s[24];
+	struct http_span v;
+	char s[24];
 
 	if (!http_query_get(req, key, &v) || v.len == 0 || v.len >= sizeof s)
 		return 0;
@@ -84,18 +84,18 @@ node_query_u64(const struct http_request *req, const char *key)
  * file size, the offset to ask for next.
  */
 static void
-node_http_logs(struct httpd_conn *c,
-    const struct http_request *req, enum log_file which)
+node_http_logs(
+    struct httpd_conn *c, const struct http_request *req, enum log_file which)
 {
-	struct stat		 st;
-	struct buf		 b;
-	char			 extra[64];
-	const char		*path = log_path(which);
-	uint64_t		 since = 0, tail = 0;
-	off_t			 from;
-	size_t			 want, got = 0, nl;
-	ssize_t			 r;
-	int			 fd;
+	struct stat st;
+	struct buf b;
+	char extra[64];
+	const char *path = log_path(which);
+	uint64_t since = 0, tail = 0;
+	off_t from;
+	size_t want, got = 0, nl;
+	ssize_t r;
+	int fd;
 
 	since = node_query_u64(req, "since");
 	tail = node_query_u64(req, "tail");
@@ -105,7 +105,7 @@ node_http_logs(struct httpd_conn *c,
 	}
 	fstat(fd, &st);
 	if ((uint64_t)st.st_size < since)
-		since = 0;	/* the file was truncated: start again */
+		since = 0; /* the file was truncated: start again */
 	from = (off_t)since;
 	if (st.st_size - from > NODE_LOG_CHUNK)
 		from = tail > 0 ? st.st_size - NODE_LOG_CHUNK : from;
@@ -143,13 +143,15 @@ node_http_logs(struct httpd_conn *c,
 static void
 node_http_metrics(struct node *n, struct httpd_conn *c)
 {
-	struct buf	 b;
+	struct buf b;
 
 	buf_init(&b);
-	buf_printf(&b, "# TYPE jdp_node_info gauge\n"
-	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n", n->self->id,
-	    conf_role_name(n->self->role));
-	buf_printf(&b, "# TYPE jdp_udp_received_total counter\n"
+	buf_printf(&b,
+	    "# TYPE jdp_node_info gauge\n"
+	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n",
+	    n->self->id, conf_role_name(n->self->role));
+	buf_printf(&b,
+	    "# TYPE jdp_udp_received_total counter\n"
 	    "jdp_udp_received_total %llu\n",
 	    (unsigned long long)n->udp_in);
 	httpd_write_metrics(n->http, &b, "jdp_node_http");
@@ -173,7 +175,7 @@ static void
 node_http(struct httpd_conn *c, const struct http_request *req,
     const uint8_t *body, size_t len, void *arg)
 {
-	struct node	*n = arg;
+	struct node *n = arg;
 
 	(void)body;
 	(void)len;
@@ -198,8 +200,8 @@ node_http(struct httpd_conn *c, const struct http_request *req,
 static void
 node_udp_read(struct ev *ev, int fd, int what, void *arg)
 {
-	struct node	*n = arg;
-	uint8_t		 pkt[65536];
+	struct node *n = arg;
+	uint8_t pkt[65536];
 
 	(void)ev;
 	(void)what;
@@ -212,8 +214,8 @@ node_udp_read(struct ev *ev, int fd, int what, void *arg)
 static void
 node_signal(struct ev *ev, int fd, int what, void *arg)
 {
-	struct node		*n = arg;
-	struct signalfd_siginfo	 si;
+	struct node *n = arg;
+	struct signalfd_siginfo si;
 
 	(void)what;
 	if (read(fd, &si, sizeof si) != sizeof si)
@@ -226,10 +228,10 @@ node_signal(struct ev *ev, int fd, int what, void *arg)
 static int
 node_bind(struct node *n, char **cause)
 {
-	const struct conf	*conf = n->conf;
-	struct http_limits	 lim;
-	struct sockaddr_in	 a;
-	sigset_t		 set;
+	const struct conf *conf = n->conf;
+	struct http_limits lim;
+	struct sockaddr_in a;
+	sigset_t set;
 
 	if ((n->udp = net_udp_bind(&n->self->addr, cause)) == -1)
 		return -1;
@@ -242,15 +244,15 @@ node_bind(struct node *n, char **cause)
 	http_limits_default(&lim);
 	lim.max_body = conf->max_body;
 	a = net_addr_offset(&n->self->addr, CONF_HTTP_OFFSET);
-	n->http = httpd_new(n->ev, &a, &lim, conf->client_timeout, node_http,
-	    n, cause);
+	n->http = httpd_new(
+	    n->ev, &a, &lim, conf->client_timeout, node_http, n, cause);
 	if (n->http == NULL)
 		return -1;
 	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {
 		a = n->self->addr;
 		a.sin_port = htons(n->self->http_port);
-		n->public = httpd_new(n->ev, &a, &lim, conf->client_timeout,
-		    node_http, n, cause);
+		n->public = httpd_new(
+		    n->ev, &a, &lim, conf->client_timeout, node_http, n, cause);
 		if (n->public == NULL)
 			return -1;
 	}
@@ -271,9 +273,9 @@ node_bind(struct node *n, char **cause)
 struct node *
 node_new(const struct conf *conf, int id, char **cause)
 {
-	struct node	*n;
-	struct timeval	 tv;
-	char		*why = NULL;
+	struct node *n;
+	struct timeval tv;
+	char *why = NULL;
 
 	n = xcalloc(1, sizeof *n);
 	n->conf = conf;

@@ -12,10 +12,10 @@ struct node;
  * Set up node id of conf: open its logs, bind its UDP, TCP and HTTP ports.
  * Returns NULL with *cause set (caller frees) on any failure.
  */
-struct node	*node_new(const struct conf *, int, char **);
+struct node *node_new(const struct conf *, int, char **);
 /* Run until SIGTERM or SIGINT; returns the exit status. */
-int		 node_run(struct node *);
+int node_run(struct node *);
 /* Close everything. */
-void		 node_free(struct node *);
+void node_free(struct node *);
 
 #endif

@@ -6,9 +6,9 @@
 #include "ev.h"
 #include "tap.h"
 
-static int64_t	 fake_now;
-static char	 order[64];
-static size_t	 norder;
+static int64_t fake_now;
+static char order[64];
+static size_t norder;
 
 static int64_t
 fake_clock(void *arg)
@@ -18,17 +18,17 @@ fake_clock(void *arg)
 }
 
 struct tmr {
-	char	 name;
-	int	 runs;
-	int	 rearm;		/* times to re-arm */
-	int64_t	 every;
-	int64_t	 at[8];		/* fake time of each run */
+	char name;
+	int runs;
+	int rearm; /* times to re-arm */
+	int64_t every;
+	int64_t at[8]; /* fake time of each run */
 };
 
 static int64_t
 tmr_cb(struct ev *ev, void *arg)
 {
-	struct tmr	*t = arg;
+	struct tmr *t = arg;
 
 	if (t->runs < 8)
 		t->at[t->runs] = ev_now(ev);
@@ -40,16 +40,16 @@ tmr_cb(struct ev *ev, void *arg)
 	return EV_TIMER_STOP;
 }
 
-static struct ev	*self_ev;
-static uint64_t		 self_id;
+static struct ev *self_ev;
+static uint64_t self_id;
 
 static int64_t
 tmr_self_delete(struct ev *ev, void *arg)
 {
-	int	*runs = arg;
+	int *runs = arg;
 
 	(*runs)++;
-	ev_del_timer(ev, self_id);	/* deleting yourself stops you */
+	ev_del_timer(ev, self_id); /* deleting yourself stops you */
 	return 10;
 }
 
@@ -61,15 +61,15 @@ advance(struct ev *ev, int64_t ms)
 }
 
 struct rd {
-	int	 calls;
-	int	 what;
-	char	 c;
+	int calls;
+	int what;
+	char c;
 };
 
 static void
 rd_cb(struct ev *ev, int fd, int what, void *arg)
 {
-	struct rd	*r = arg;
+	struct rd *r = arg;
 
 	(void)ev;
 	r->calls++;
@@ -81,22 +81,22 @@ rd_cb(struct ev *ev, int fd, int what, void *arg)
 static void
 rd_del_other(struct ev *ev, int fd, int what, void *arg)
 {
-	int	*other = arg;
+	int *other = arg;
 
 	(void)fd;
 	(void)what;
-	ev_del_fd(ev, *other);	/* its pending event must not be delivered */
+	ev_del_fd(ev, *other); /* its pending event must not be delivered */
 }
 
 int
 main(void)
 {
-	struct ev	*ev;
-	struct tmr	 a = { 'a', 0, 0, 0, { 0 } }, b = { 'b', 0, 2, 100, { 0 } };
-	struct tmr	 c = { 'c', 0, 0, 0, { 0 } }, d = { 'd', 0, 0, 0, { 0 } };
-	struct rd	 r1 = { 0, 0, 0 }, r2 = { 0, 0, 0 };
-	uint64_t	 id;
-	int		 p1[2], p2[2], runs = 0;
+	struct ev *ev;
+	struct tmr a = {'a', 0, 0, 0, {0}}, b = {'b', 0, 2, 100, {0}};
+	struct tmr c = {'c', 0, 0, 0, {0}}, d = {'d', 0, 0, 0, {0}};
+	struct rd r1 = {0, 0, 0}, r2 = {0, 0, 0};
+	uint64_t id;
+	int p1[2], p2[2], runs = 0;
 
 	ev = ev_new();
 	fake_now = 1000;
@@ -108,7 +108,7 @@ main(void)
 	id = ev_add_timer(ev, 30, tmr_cb, &c);
 	ev_add_timer(ev, 20, tmr_cb, &d);
 	ev_del_timer(ev, id);
-	ev_del_timer(ev, 9999);		/* unknown ids are ignored */
+	ev_del_timer(ev, 9999); /* unknown ids are ignored */
 
 	advance(ev, 19);
 	is_int(norder, 0, "nothing runs before it is due");
@@ -139,7 +139,7 @@ main(void)
 
 	/* Zero-delay re-arm must not spin within one iteration. */
 	{
-		struct tmr z = { 'z', 0, 1000, 0, { 0 } };
+		struct tmr z = {'z', 0, 1000, 0, {0}};
 
 		ev_add_timer(ev, 0, tmr_cb, &z);
 		ev_run_once(ev, 0);
@@ -154,7 +154,8 @@ main(void)
 	if (pipe(p1) == -1 || pipe(p2) == -1)
 		return 1;
 	ok(ev_add_fd(ev, p1[0], EV_READ, rd_cb, &r1) == 0, "add fd");
-	ok(ev_add_fd(ev, p1[0], EV_READ, rd_cb, &r1) == -1, "adding twice fails");
+	ok(ev_add_fd(ev, p1[0], EV_READ, rd_cb, &r1) == -1,
+	    "adding twice fails");
 	ev_run_once(ev, 0);
 	is_int(r1.calls, 0, "no event without data");
 	if (write(p1[1], "x", 1) != 1)
@@ -174,7 +175,8 @@ main(void)
 	is_int(r2.calls, 0, "a removed fd's pending event is dropped");
 	ev_del_fd(ev, p1[0]);
 
-	ok(ev_mod_fd(ev, p1[0], EV_READ) == -1, "modifying an unwatched fd fails");
+	ok(ev_mod_fd(ev, p1[0], EV_READ) == -1,
+	    "modifying an unwatched fd fails");
 	close(p1[1]);
 	ev_add_fd(ev, p1[0], EV_READ, rd_cb, &r1);
 	ev_run_once(ev, 100);

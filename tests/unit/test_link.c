@@ -11,22 +11,22 @@
 #include "tap.h"
 #include "wire.h"
 
-static uint8_t	 key[WIRE_KEY_LEN] = { 1, 2, 3 };
+static uint8_t key[WIRE_KEY_LEN] = {1, 2, 3};
 
 struct side {
-	int		 msgs;
-	uint64_t	 last_reqid;
-	size_t		 last_len;
-	int		 closed;
-	enum wire_err	 err;
-	struct link	*reply_on;	/* answer every frame on this link */
+	int msgs;
+	uint64_t last_reqid;
+	size_t last_len;
+	int closed;
+	enum wire_err err;
+	struct link *reply_on; /* answer every frame on this link */
 };
 
 static void
 side_msg(struct link *l, const struct wire_msg *m, void *arg)
 {
-	struct side	*s = arg;
-	struct wire_hdr	 h;
+	struct side *s = arg;
+	struct wire_hdr h;
 
 	s->msgs++;
 	s->last_reqid = m->h.reqid;
@@ -41,7 +41,7 @@ side_msg(struct link *l, const struct wire_msg *m, void *arg)
 static void
 side_closed(struct link *l, enum wire_err err, void *arg)
 {
-	struct side	*s = arg;
+	struct side *s = arg;
 
 	(void)l;
 	s->closed++;
@@ -58,13 +58,13 @@ spin(struct ev *ev, int n)
 int
 main(void)
 {
-	struct ev	*ev = ev_new();
-	struct side	 a, b;
-	struct link	*la, *lb;
-	struct wire_hdr	 h;
-	struct buf	 raw;
-	static char	 big[300000];
-	int		 sv[2];
+	struct ev *ev = ev_new();
+	struct side a, b;
+	struct link *la, *lb;
+	struct wire_hdr h;
+	struct buf raw;
+	static char big[300000];
+	int sv[2];
 
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
@@ -82,7 +82,7 @@ main(void)
 	h.reqid = 1;
 	link_send(la, &h, "hello", 5);
 	h.reqid = 2;
-	link_send(la, &h, big, sizeof big);	/* needs several writes */
+	link_send(la, &h, big, sizeof big); /* needs several writes */
 	spin(ev, 50);
 	is_int(b.msgs, 2, "both frames arrive, in order");
 	is_int(b.last_len, sizeof big, "the large frame arrives whole");
@@ -91,7 +91,8 @@ main(void)
 
 	/* A forged frame closes the link with the reason. */
 	buf_init(&raw);
-	wire_encode(&raw, &h, "x", 1, (const uint8_t *)"wrong key wrong key wrong key 12");
+	wire_encode(&raw, &h, "x", 1,
+	    (const uint8_t *)"wrong key wrong key wrong key 12");
 	if (write(sv[0], buf_data(&raw), buf_len(&raw)) < 0)
 		return 1;
 	spin(ev, 5);
