@@ -30,21 +30,24 @@ ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-#define is_int(got, want, ...) do {					\
-	long long tap_g = (long long)(got), tap_w = (long long)(want);	\
-	if (!ok(tap_g == tap_w, __VA_ARGS__))				\
-		printf("#   got %lld, want %lld (%s:%d)\n", tap_g, tap_w,	\
-		    __FILE__, __LINE__);				\
-} while (0)
+#define is_int(got, want, ...)                                                 \
+	do {                                                                   \
+		long long tap_g = (long long)(got), tap_w = (long long)(want); \
+		if (!ok(tap_g == tap_w, __VA_ARGS__))                          \
+			printf("#   got %lld, want %lld (%s:%d)\n", tap_g,     \
+			    tap_w, __FILE__, __LINE__);                        \
+	} while (0)
 
-#define is_str(got, want, ...) do {					\
-	const char *tap_g = (got), *tap_w = (want);			\
-	if (!ok(tap_g != NULL && tap_w != NULL &&			\
-	    strcmp(tap_g, tap_w) == 0, __VA_ARGS__))			\
-		printf("#   got \"%s\"\n#  want \"%s\" (%s:%d)\n",	\
-		    tap_g ? tap_g : "(null)", tap_w ? tap_w : "(null)",	\
-		    __FILE__, __LINE__);				\
-} while (0)
+#define is_str(got, want, ...)                                                 \
+	do {                                                                   \
+		const char *tap_g = (got), *tap_w = (want);                    \
+		if (!ok(tap_g != NULL && tap_w != NULL &&                      \
+			    strcmp(tap_g, tap_w) == 0,                         \
+			__VA_ARGS__))                                          \
+			printf("#   got \"%s\"\n#  want \"%s\" (%s:%d)\n",     \
+			    tap_g ? tap_g : "(null)",                          \
+			    tap_w ? tap_w : "(null)", __FILE__, __LINE__);     \
+	} while (0)
 
 static void __attribute__((format(printf, 1, 2), unused))
 diag(const char *fmt, ...)
@@ -58,8 +61,7 @@ diag(const char *fmt, ...)
 	printf("\n");
 }
 
-static int __attribute__((unused))
-tap_done(void)
+static int __attribute__((unused)) tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
