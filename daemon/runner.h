@@ -1,10 +1,102 @@
-/* runner.h: the job runner (being written; see issue 4). */
+/*
+ * runner.h: the job runner. Turns Java source into a result on the event
+ * loop: a long-lived compile server JVM compiles in memory, then a fresh
+ * sandboxed JVM, taken from a small pool started ahead of demand, runs the
+ * job and exits (docs/RUNNER.md).
+ *
+ * A job is Java source with a public class. With a no-argument constructor
+ * and `public String run()` the result is what run() returned; with
+ * `public static void main(String[])` instead it is what main printed.
+ */
 #ifndef JDP_RUNNER_H
 #define JDP_RUNNER_H
 
-struct conf;
+#include <stddef.h>
+#include <stdint.h>
 
-/* Run one Java file and print its result; returns the exit status. */
-int	runner_exec_main(const struct conf *, const char *, int);
+struct buf;
+struct conf;
+struct ev;
+struct runner;
+
+/* Numbers are stable: they appear in logs and metrics. */
+enum runner_status {
+	RUNNER_OK = 0,
+	RUNNER_COMPILE_ERROR = 1,
+	RUNNER_RUNTIME_ERROR = 2,
+	RUNNER_TIMEOUT = 3,
+	RUNNER_MEMORY_LIMIT = 4,
+	RUNNER_OUTPUT_LIMIT = 5,
+	RUNNER_REJECTED = 6
+};
+#define RUNNER_NSTATUS 7
+
+/*
+ * A finished job. The pointers are valid only during the callback (copy
+ * what you keep); each text is NUL-terminated too.
+ */
+struct runner_result {
+	uint64_t id;
+	enum runner_status status;
+	/*
+	 * ok: exactly what run() returned, or what main printed; otherwise
+	 * the classic error text, whose first line is one of
+	 *	Code did not compile:
+	 *	Could not create and run instance of class
+	 *	No class name found in code
+	 *	The return type of the class was int, not java.lang.String
+	 *	Time limit exceeded (10 s)
+	 *	Memory limit exceeded (256 MiB)
+	 *	Output limit exceeded (1 MiB)
+	 *	Runner busy: ...			(rejected)
+	 */
+	const char *body;
+	size_t body_len;
+	const char *out; /* job's stdout, capped */
+	size_t out_len;
+	const char *err; /* job's stderr, capped */
+	size_t err_len;
+	int64_t queue_ms; /* waiting for the compiler */
+	int64_t compile_ms;
+	int64_t wait_ms; /* waiting for a run JVM */
+	int64_t run_ms;
+};
+
+typedef void (*runner_cb)(const struct runner_result *, void *);
+
+/* "ok", "compile_error", ... as in the HTTP API. */
+const char *runner_status_name(enum runner_status);
+
+/*
+ * Start a runner on the loop: the compile server and the run pool start
+ * in the background. Returns NULL with *cause set (caller frees) if java or
+ * the jar is missing, or if bubblewrap is missing or unusable and
+ * allow-unsandboxed is off.
+ */
+struct runner *runner_new(struct ev *, const struct conf *, char **);
+/* Kill every child, reap them, drop pending jobs without callbacks. */
+void runner_free(struct runner *);
+/*
+ * Submit a job (the source is copied). cb is called exactly once from the
+ * loop, never from inside runner_submit, unless the job is cancelled
+ * first; RUNNER_REJECTED when the runner's queue (queue-max) is full.
+ * Returns the job's id (never 0).
+ */
+uint64_t runner_submit(
+    struct runner *, const char *, size_t, runner_cb, void *);
+/* Cancel a job: its processes are killed and its callback never runs. */
+void runner_cancel(struct runner *, uint64_t);
+/* Append Prometheus text: jobs by status, pool, compile server restarts. */
+void runner_write_metrics(struct runner *, struct buf *);
+/* What isolation jobs get, one line (e.g. for logs and --json). */
+const char *runner_sandbox(const struct runner *);
+
+/*
+ * Run one Java file through a fresh runner on its own loop and print the
+ * result: ok -> body on stdout, 0; job error -> text on stderr, 1; usage or
+ * setup error -> message, 2. json prints one JSON object on stdout instead
+ * (same exit codes).
+ */
+int runner_exec_main(const struct conf *, const char *, int);
 
 #endif

@@ -1,0 +1,323 @@
+/*
+ * CompileServer: the long-lived compiler JVM of a jdp runner.
+ *
+ * jdpd writes requests to our standard input and reads answers from our
+ * standard output; both are big-endian frames:
+ *
+ *	request:  int id, int length, length bytes of Java source (UTF-8)
+ *	answer:   int id, byte kind, int length, length bytes of payload
+ *
+ * kind READY (id 0, empty) is sent once, after warming up. kind OK carries
+ * the job as the run harness reads it (see RunHarness): UTF main class,
+ * int count, then per class UTF binary name, int length, bytes. The other
+ * kinds carry the classic error text in UTF-8.
+ *
+ * Compilation is in memory through javac's own task pool
+ * (com.sun.tools.javac.api.JavacTaskPool), always with the same file
+ * manager and a diagnostic listener, which is what keeps the pooled
+ * contexts reusable. Nothing here runs job code: annotation processing is
+ * off (-proc:none).
+ */
+package jdp;
+
+import com.sun.source.util.JavacTask;
+import com.sun.tools.javac.api.JavacTaskPool;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticListener;
+import javax.tools.FileObject;
+import javax.tools.ForwardingJavaFileManager;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileManager;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
+public final class CompileServer {
+	static final byte OK = 0;
+	static final byte COMPILE_ERROR = 1;
+	static final byte NO_CLASS = 2;
+	static final byte READY = 3;
+
+	static final String NO_CLASS_TEXT = "No class name found in code";
+	static final String COMPILE_TEXT = "Code did not compile:";
+
+	private static final List<String> OPTIONS = List.of("-proc:none",
+	    "-XDstringConcat=inline", "-Xlint:none", "-nowarn",
+	    "-implicit:class");
+
+	/** Source given to javac from memory. */
+	static final class Source extends SimpleJavaFileObject {
+		private final String text;
+
+		Source(String name, String text) {
+			super(URI.create("string:///" + name + ".java"),
+			    Kind.SOURCE);
+			this.text = text;
+		}
+
+		@Override
+		public CharSequence getCharContent(boolean ignoreErrors) {
+			return text;
+		}
+	}
+
+	/** A class file javac writes, kept in memory. */
+	static final class Output extends SimpleJavaFileObject {
+		final String name;
+		final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+		Output(String name) {
+			super(URI.create("mem:///" + name.replace('.', '/') +
+			    ".class"), Kind.CLASS);
+			this.name = name;
+		}
+
+		@Override
+		public OutputStream openOutputStream() {
+			return bytes;
+		}
+	}
+
+	/** The one file manager: class output goes to memory. */
+	static final class Memory
+	    extends ForwardingJavaFileManager<StandardJavaFileManager> {
+		final Map<String, Output> out = new LinkedHashMap<>();
+
+		Memory(StandardJavaFileManager m) {
+			super(m);
+		}
+
+		@Override
+		public JavaFileObject getJavaFileForOutput(Location loc,
+		    String name, JavaFileObject.Kind kind, FileObject sibling) {
+			Output o = new Output(name);
+			out.put(name, o);
+			return o;
+		}
+	}
+
+	/** Collects the errors of one compilation. */
+	static final class Errors
+	    implements DiagnosticListener<JavaFileObject> {
+		final List<Diagnostic<? extends JavaFileObject>> list =
+		    new ArrayList<>();
+
+		@Override
+		public void report(Diagnostic<? extends JavaFileObject> d) {
+			if (d.getKind() == Diagnostic.Kind.ERROR)
+				list.add(d);
+		}
+	}
+
+	private final JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+	private final Memory files = new Memory(javac.getStandardFileManager(
+	    null, Locale.ROOT, StandardCharsets.UTF_8));
+	private final JavacTaskPool pool = new JavacTaskPool(1);
+
+	/** The answer to one request: kind and payload. */
+	static final class Answer {
+		final byte kind;
+		final byte[] payload;
+
+		Answer(byte kind, byte[] payload) {
+			this.kind = kind;
+			this.payload = payload;
+		}
+
+		Answer(byte kind, String text) {
+			this(kind, text.getBytes(StandardCharsets.UTF_8));
+		}
+	}
+
+	/** Compile one job's source. */
+	Answer compile(byte[] raw) throws IOException {
+		String text = decode(raw, CodingErrorAction.REPLACE);
+		SourceInfo info = SourceInfo.scan(text);
+		if (info.name == null)
+			return new Answer(NO_CLASS, NO_CLASS_TEXT);
+		String bad = checkUtf8(raw, info.name);
+		if (bad != null)
+			return new Answer(COMPILE_ERROR, bad);
+
+		Errors errors = new Errors();
+		StringWriter log = new StringWriter();
+		files.out.clear();
+		Boolean ok = pool.getTask(log, files, errors, OPTIONS, null,
+		    List.of(new Source(info.name, text)),
+		    (JavacTask task) -> task.call());
+		if (!ok || !errors.list.isEmpty())
+			return new Answer(COMPILE_ERROR, format(errors, log));
+
+		ByteArrayOutputStream b = new ByteArrayOutputStream();
+		DataOutputStream d = new DataOutputStream(b);
+		d.writeUTF(info.binaryName());
+		d.writeInt(files.out.size());
+		for (Output o : files.out.values()) {
+			d.writeUTF(o.name);
+			d.writeInt(o.bytes.size());
+			o.bytes.writeTo(d);
+		}
+		d.flush();
+		files.out.clear();
+		return new Answer(OK, b.toByteArray());
+	}
+
+	/** The classic compile error text. */
+	static String format(Errors errors, StringWriter log) {
+		StringBuilder sb = new StringBuilder(COMPILE_TEXT);
+		for (Diagnostic<? extends JavaFileObject> d : errors.list) {
+			sb.append('\n');
+			if (d.getSource() != null && d.getLineNumber() > 0)
+				sb.append("Error on line ")
+				    .append(d.getLineNumber())
+				    .append(", column ")
+				    .append(d.getColumnNumber())
+				    .append(" in ")
+				    .append(d.getSource().toUri())
+				    .append('\n');
+			else
+				sb.append("Error:\n");
+			sb.append(d.getMessage(Locale.ROOT));
+		}
+		if (errors.list.isEmpty())
+			sb.append('\n').append(log.toString().trim());
+		return sb.toString();
+	}
+
+	static String decode(byte[] raw, CodingErrorAction onError) {
+		CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+		    .onMalformedInput(onError)
+		    .onUnmappableCharacter(onError);
+		try {
+			return dec.decode(ByteBuffer.wrap(raw)).toString();
+		} catch (IOException e) {
+			return null;
+		}
+	}
+
+	/** Null if raw is UTF-8, else a compile error naming the place. */
+	static String checkUtf8(byte[] raw, String name) {
+		CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+		    .onMalformedInput(CodingErrorAction.REPORT)
+		    .onUnmappableCharacter(CodingErrorAction.REPORT);
+		ByteBuffer in = ByteBuffer.wrap(raw);
+		CharBuffer out = CharBuffer.allocate(raw.length + 1);
+		CoderResult r = dec.decode(in, out, true);
+		if (!r.isError())
+			return null;
+		int at = in.position(), line = 1, col = 1;
+		out.flip();
+		for (int i = 0; i < out.length(); i++) {
+			if (out.charAt(i) == '\n') {
+				line++;
+				col = 1;
+			} else
+				col++;
+		}
+		return String.format("%s%nError on line %d, column %d in " +
+		    "string:///%s.java%nillegal byte 0x%02x: the source " +
+		    "is not valid UTF-8", COMPILE_TEXT, line, col, name,
+		    raw[at] & 0xff).replace("\r\n", "\n");
+	}
+
+	/** Compile a few classes so that the first job finds javac warm. */
+	void warm(int rounds) throws IOException {
+		String[] sources = {
+			"public class Warm { public String run() { " +
+			    "java.util.List<String> l = new java.util." +
+			    "ArrayList<>(); l.add(\"a\" + 1); return " +
+			    "String.join(\",\", l); } }",
+			"package w; import java.util.*; public class Main { " +
+			    "public static void main(String[] a) { " +
+			    "Map<String, Integer> m = new HashMap<>(); " +
+			    "for (int i = 0; i < 3; i++) m.put(\"k\" + i, i);" +
+			    " System.out.println(m); } }",
+			"public class Bad { public String run() { " +
+			    "return x; } }",
+		};
+		for (int i = 0; i < rounds; i++)
+			for (String s : sources)
+				compile(s.getBytes(StandardCharsets.UTF_8));
+	}
+
+	static void send(DataOutputStream out, int id, Answer a)
+	    throws IOException {
+		out.writeInt(id);
+		out.writeByte(a.kind);
+		out.writeInt(a.payload.length);
+		out.write(a.payload);
+		out.flush();
+	}
+
+	public static void main(String[] args) throws IOException {
+		int max = args.length > 0 ? Integer.parseInt(args[0]) :
+		    16 << 20;
+		DataOutputStream out = new DataOutputStream(
+		    new BufferedOutputStream(
+		    new FileOutputStream(FileDescriptor.out), 1 << 16));
+		/* Nothing but frames may reach our standard output. */
+		System.setOut(new PrintStream(
+		    new FileOutputStream(FileDescriptor.err), true));
+		DataInputStream in = new DataInputStream(
+		    new BufferedInputStream(System.in, 1 << 16));
+
+		CompileServer cs = new CompileServer();
+		cs.warm(args.length > 1 ? Integer.parseInt(args[1]) : 40);
+		send(out, 0, new Answer(READY, new byte[0]));
+		for (;;) {
+			int id, len;
+			try {
+				id = in.readInt();
+				len = in.readInt();
+			} catch (EOFException e) {
+				return;		/* jdpd closed the pipe */
+			}
+			if (len < 0 || len > max) {
+				System.err.println("bad request length " + len);
+				System.exit(2);
+			}
+			byte[] src = new byte[len];
+			in.readFully(src);
+			Answer a;
+			try {
+				a = cs.compile(src);
+			} catch (OutOfMemoryError e) {
+				/* jdpd restarts us; the job gets an error. */
+				System.err.println("compile server: " + e);
+				Runtime.getRuntime().halt(3);
+				return;
+			} catch (RuntimeException | StackOverflowError e) {
+				a = new Answer(COMPILE_ERROR, COMPILE_TEXT +
+				    "\nError:\njavac failed: " + e);
+			}
+			send(out, id, a);
+		}
+	}
+}

@@ -1,0 +1,80 @@
+/*
+ * sandbox.h: starting Java processes for the runner inside bubblewrap,
+ * with a seccomp filter against new processes, rlimits and, where the
+ * machine lets us create them, one cgroup (memory, pids) per process.
+ *
+ * What works is detected once by sandbox_new, which degrades in this order
+ * and says which mode it chose (sandbox_describe):
+ *
+ *	bwrap, user namespace	uid 65534, every namespace unshared
+ *	bwrap, no user namespace	as jdpd's user with no capabilities
+ *	none			only with allow-unsandboxed: rlimits, seccomp
+ *				and cgroups, no namespaces
+ */
+#ifndef JDP_SANDBOX_H
+#define JDP_SANDBOX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct conf;
+struct sandbox;
+
+enum sandbox_mode {
+	SANDBOX_USERNS, /* bwrap with a user namespace */
+	SANDBOX_BWRAP, /* bwrap, no user namespace */
+	SANDBOX_NONE /* no bwrap (allow-unsandboxed) */
+};
+
+/* Limits a process gets; 0 leaves one unset. */
+struct sandbox_limits {
+	uint64_t memory; /* cgroup memory limit, bytes */
+	int pids; /* cgroup pids.max / RLIMIT_NPROC */
+	int cpu_s; /* RLIMIT_CPU, seconds */
+	uint64_t fsize; /* RLIMIT_FSIZE, bytes */
+	int nofile; /* RLIMIT_NOFILE */
+	int cgroup; /* put it in a cgroup of its own */
+};
+
+/* One started process. */
+struct sandbox_proc {
+	pid_t pid; /* bwrap (or java), our child */
+	int pidfd; /* readable on exit; -1 if unsupported */
+	char *cg[2]; /* its cgroup dirs (memory, pids) or NULL */
+	int reaped;
+	int status; /* wait status once reaped */
+};
+
+/*
+ * Detect what the machine offers and prepare the seccomp filter. Returns
+ * NULL with *cause set (caller frees) if java or the jar is missing, or if
+ * bwrap is missing or unusable and allow-unsandboxed is off.
+ */
+struct sandbox *sandbox_new(const struct conf *, char **);
+/* Remove our cgroups and free. Processes must have been reaped. */
+void sandbox_free(struct sandbox *);
+/* The chosen mode. */
+enum sandbox_mode sandbox_mode(const struct sandbox *);
+/* One line saying what isolation jobs get, for logs and --json. */
+const char *sandbox_describe(const struct sandbox *);
+/* The jar path as the sandboxed JVM sees it. */
+const char *sandbox_jar(const struct sandbox *);
+
+/*
+ * Start java with args (NULL-terminated, without argv[0]) in the sandbox.
+ * fds are the child's standard input, output, error and fd 3; -1 gives
+ * /dev/null (fd 3: nothing). Returns 0 and fills *p, or -1 with *cause
+ * set (caller frees).
+ */
+int sandbox_spawn(struct sandbox *, const char *const *, const int[4],
+    const struct sandbox_limits *, struct sandbox_proc *, char **);
+/* SIGKILL the process and everything in its sandbox or cgroup. */
+void sandbox_kill(struct sandbox *, struct sandbox_proc *);
+/* Reap if it has exited: 1 (status in p->status), 0 if still running. */
+int sandbox_reap(struct sandbox_proc *);
+/* 1 if the kernel killed something in its cgroup for memory. */
+int sandbox_oom(const struct sandbox_proc *);
+/* Close the pidfd and remove the cgroup (later, if still busy). */
+void sandbox_release(struct sandbox *, struct sandbox_proc *);
+
+#endif
