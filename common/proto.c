@@ -102,3 +102,124 @@ proto_gossip_decode(const uint8_t *p, size_t len, struct proto_gossip *g)
 	g->n = n;
 	return 0;
 }
+
+/* ---- Work messages (see the work section of proto.h) ---- */
+
+void
+proto_work_encode(struct buf *b, const struct proto_work *w)
+{
+	wire_put_u8(b, w->flags);
+	wire_put_u32(b, w->timeout_ms);
+	wire_put_bytes(b, w->stdin_data, w->stdin_len);
+	wire_put_bytes(b, w->source, w->source_len);
+}
+
+int
+proto_work_decode(const uint8_t *p, size_t len, struct proto_work *w)
+{
+	struct wire_rd rd;
+
+	wire_rd_init(&rd, p, len);
+	wire_get_u8(&rd, &w->flags);
+	wire_get_u32(&rd, &w->timeout_ms);
+	wire_get_bytes(&rd, &w->stdin_data, &w->stdin_len);
+	if (wire_get_bytes(&rd, &w->source, &w->source_len) == -1 ||
+	    wire_rd_left(&rd) != 0)
+		return -1;
+	if (w->flags & ~PROTO_WORK_STDIN)
+		return -1;
+	if (!(w->flags & PROTO_WORK_STDIN) && w->stdin_len != 0)
+		return -1;
+	return 0;
+}
+
+void
+proto_result_encode(struct buf *b, const struct proto_result *r)
+{
+	wire_put_u8(b, r->status);
+	wire_put_u16(b, r->node);
+	wire_put_u32(b, r->compile_ms);
+	wire_put_u32(b, r->run_ms);
+	wire_put_bytes(b, r->body, r->body_len);
+	wire_put_bytes(b, r->out, r->out_len);
+	wire_put_bytes(b, r->err, r->err_len);
+}
+
+int
+proto_result_decode(const uint8_t *p, size_t len, struct proto_result *r)
+{
+	struct wire_rd rd;
+
+	wire_rd_init(&rd, p, len);
+	wire_get_u8(&rd, &r->status);
+	wire_get_u16(&rd, &r->node);
+	wire_get_u32(&rd, &r->compile_ms);
+	wire_get_u32(&rd, &r->run_ms);
+	wire_get_bytes(&rd, &r->body, &r->body_len);
+	wire_get_bytes(&rd, &r->out, &r->out_len);
+	if (wire_get_bytes(&rd, &r->err, &r->err_len) == -1 ||
+	    wire_rd_left(&rd) != 0)
+		return -1;
+	if (r->status >= PROTO_RESULT_NSTATUS)
+		return -1;
+	return 0;
+}
+
+const char *
+proto_result_status_name(int status)
+{
+	static const char *names[PROTO_RESULT_NSTATUS] = {"ok", "compile_error",
+	    "runtime_error", "timeout", "memory_limit", "output_limit",
+	    "rejected"};
+
+	if (status < 0 || status >= PROTO_RESULT_NSTATUS)
+		return "unknown";
+	return names[status];
+}
+
+void
+proto_last_work_encode(struct buf *b, const uint64_t *running,
+    uint32_t nrunning, const uint64_t *done, uint32_t ndone)
+{
+	uint32_t i;
+
+	wire_put_u32(b, nrunning);
+	for (i = 0; i < nrunning; i++)
+		wire_put_u64(b, running[i]);
+	wire_put_u32(b, ndone);
+	for (i = 0; i < ndone; i++)
+		wire_put_u64(b, done[i]);
+}
+
+int
+proto_last_work_decode(const uint8_t *p, size_t len, struct proto_last_work *lw)
+{
+	struct wire_rd rd;
+	uint32_t n;
+
+	wire_rd_init(&rd, p, len);
+	if (wire_get_u32(&rd, &n) == -1 || n > PROTO_LAST_WORK_MAX ||
+	    wire_rd_left(&rd) / 8 < n)
+		return -1;
+	lw->nrunning = n;
+	lw->running = p + rd.off;
+	rd.off += (size_t)n * 8;
+	if (wire_get_u32(&rd, &n) == -1 || n > PROTO_LAST_WORK_MAX ||
+	    wire_rd_left(&rd) != (size_t)n * 8)
+		return -1;
+	lw->ndone = n;
+	lw->done = p + rd.off;
+	return 0;
+}
+
+uint64_t
+proto_last_work_id(const uint8_t *ids, uint32_t i)
+{
+	const uint8_t *q = ids + (size_t)i * 8;
+	uint64_t v = 0;
+	int k;
+
+	for (k = 0; k < 8; k++)
+		v = v << 8 | q[k];
+	return v;
+}

@@ -119,4 +119,117 @@ void proto_gossip_encode(struct buf *, const struct proto_gossip *);
  */
 int proto_gossip_decode(const uint8_t *, size_t, struct proto_gossip *);
 
+/*
+ * ---- Work messages (TCP links; daemon/work.c, daemon/gateway.c) ----
+ *
+ * The request id travels in the frame header (reqid); it is assigned by
+ * the gateway, carries the gateway's id in its top 16 bits
+ * (PROTO_REQID_GATEWAY) and is reused on every retry. docs/WORK.md has
+ * the exchange; these are the payloads.
+ *
+ * WORK payload, a job (gateway->leader, leader->follower):
+ *
+ *	offset	size	field
+ *	0	1	flags		PROTO_WORK_STDIN: stdin is given
+ *	1	4	timeout_ms	wall-clock limit, 0 = the follower's job-timeout
+ *	5	4+n	stdin		bytes (empty unless PROTO_WORK_STDIN)
+ *	.	4+n	source		the Java source
+ *
+ * RESULT payload, a finished job (follower->leader, leader->gateway):
+ *
+ *	offset	size	field
+ *	0	1	status		enum proto_result_status
+ *	1	2	node		id of the follower that ran the job
+ *	3	4	compile_ms
+ *	7	4	run_ms
+ *	11	4+n	body		run()'s text, or the classic error text
+ *	.	4+n	stdout
+ *	.	4+n	stderr
+ *
+ * RESULT_ACK (gateway->leader, leader->follower) and LAST_WORK_QUERY (new
+ * leader->follower) have empty payloads; RESULT_ACK names its request in
+ * the header.
+ *
+ * LAST_WORK_REPLY payload (follower->new leader), sent right after the
+ * RESULT frames of every finished, unacknowledged job:
+ *
+ *	offset	size	field
+ *	0	4	nrunning	jobs still running here
+ *	4	8*n	running		their request ids
+ *	.	4	ndone		finished jobs whose RESULT preceded this
+ *	.	8*n	done		their request ids
+ */
+#define PROTO_REQID_GATEWAY(id) ((int)((id) >> 48))
+#define PROTO_WORK_STDIN 0x01
+#define PROTO_WORK_MIN_LEN 13
+#define PROTO_RESULT_MIN_LEN 23
+/* Most ids one LAST_WORK_REPLY list may carry. */
+#define PROTO_LAST_WORK_MAX (1u << 20)
+
+/* Outcome of a job; the numbers cross the wire. */
+enum proto_result_status {
+	PROTO_RESULT_OK = 0,
+	PROTO_RESULT_COMPILE_ERROR = 1,
+	PROTO_RESULT_RUNTIME_ERROR = 2,
+	PROTO_RESULT_TIMEOUT = 3,
+	PROTO_RESULT_MEMORY_LIMIT = 4,
+	PROTO_RESULT_OUTPUT_LIMIT = 5,
+	PROTO_RESULT_REJECTED = 6
+};
+#define PROTO_RESULT_NSTATUS 7
+
+/* Spans point into the decoded payload. */
+struct proto_work {
+	uint8_t flags;
+	uint32_t timeout_ms;
+	const uint8_t *stdin_data;
+	size_t stdin_len;
+	const uint8_t *source;
+	size_t source_len;
+};
+
+struct proto_result {
+	uint8_t status;
+	uint16_t node;
+	uint32_t compile_ms;
+	uint32_t run_ms;
+	const uint8_t *body;
+	size_t body_len;
+	const uint8_t *out;
+	size_t out_len;
+	const uint8_t *err;
+	size_t err_len;
+};
+
+struct proto_last_work {
+	uint32_t nrunning;
+	const uint8_t *running; /* nrunning big-endian u64 */
+	uint32_t ndone;
+	const uint8_t *done; /* ndone big-endian u64 */
+};
+
+/* Append a WORK payload. */
+void proto_work_encode(struct buf *, const struct proto_work *);
+/*
+ * Decode a WORK payload: 0, or -1 if it is truncated, has trailing bytes,
+ * unknown flags, or stdin without PROTO_WORK_STDIN.
+ */
+int proto_work_decode(const uint8_t *, size_t, struct proto_work *);
+/* Append a RESULT payload. */
+void proto_result_encode(struct buf *, const struct proto_result *);
+/*
+ * Decode a RESULT payload: 0, or -1 if it is truncated, has trailing bytes
+ * or an unknown status.
+ */
+int proto_result_decode(const uint8_t *, size_t, struct proto_result *);
+/* Name of a result status for JSON and logs ("ok", "compile_error"...). */
+const char *proto_result_status_name(int);
+/* Append a LAST_WORK_REPLY payload from two id arrays. */
+void proto_last_work_encode(
+    struct buf *, const uint64_t *, uint32_t, const uint64_t *, uint32_t);
+/* Decode a LAST_WORK_REPLY payload: 0, or -1 if malformed. */
+int proto_last_work_decode(const uint8_t *, size_t, struct proto_last_work *);
+/* The i-th id of a decoded id list (running or done). */
+uint64_t proto_last_work_id(const uint8_t *, uint32_t);
+
 #endif

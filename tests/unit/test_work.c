@@ -1,0 +1,746 @@
+/*
+ * test_work.c: the gateway, leader and follower sides of the work protocol
+ * in one process, on real loopback sockets, with a fake cluster view and a
+ * fake runner: round robin, the HTTP contract, the cache, holding without
+ * a leader, the queue bound, a follower lost mid-job, a leader lost
+ * mid-job (last work collected, nothing run twice), and 100 concurrent
+ * distinct requests.
+ *
+ * The fake runner answers "ran:<source>" after a delay named in the
+ * source ("sleep=MS;"), or a compile error for sources starting with
+ * "bad", and counts the runs of every source.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ev.h"
+#include "gateway.h"
+#include "httpd.h"
+#include "net.h"
+#include "proto.h"
+#include "tap.h"
+#include "wire.h"
+#include "work.h"
+#include "xmalloc.h"
+
+#define NPEERS 4
+#define NNODES (NPEERS + 1)
+
+static struct ev *ev;
+static struct conf *conf;
+static uint8_t key[WIRE_KEY_LEN] = {7, 7, 7};
+static int base;
+
+/* The fake cluster view every node shares. */
+static int cur_leader = -1;
+static uint64_t cur_epoch = 1;
+static int alive[NNODES];
+
+struct fnode {
+	int id;
+	int up;
+	int listen_fd;
+	struct work *work;
+	struct gateway *gw;
+	int runs;
+};
+static struct fnode nodes[NNODES];
+
+/* Fake runner jobs. */
+struct fjob {
+	struct fnode *n;
+	char *src;
+	work_done_cb done;
+	void *arg;
+	uint64_t timer;
+	int live;
+};
+#define MAX_FJOBS 4096
+static struct fjob fjobs[MAX_FJOBS];
+static int nfjobs;
+
+static int
+hook_leader(void *arg)
+{
+	(void)arg;
+	return cur_leader;
+}
+
+static uint64_t
+hook_epoch(void *arg)
+{
+	(void)arg;
+	return cur_epoch;
+}
+
+static int
+hook_alive(void *arg, int id)
+{
+	(void)arg;
+	return id >= 0 && id < NNODES && alive[id];
+}
+
+static int64_t
+fjob_fire(struct ev *e, void *arg)
+{
+	struct fjob *j = arg;
+	struct proto_result r;
+	struct buf body;
+
+	(void)e;
+	j->live = 0;
+	memset(&r, 0, sizeof r);
+	buf_init(&body);
+	if (strncmp(j->src, "bad", 3) == 0) {
+		r.status = PROTO_RESULT_COMPILE_ERROR;
+		buf_printf(&body, "Code did not compile:\n%s", j->src);
+	} else {
+		r.status = PROTO_RESULT_OK;
+		buf_printf(&body, "ran:%s", j->src);
+	}
+	r.body = buf_data(&body);
+	r.body_len = buf_len(&body);
+	r.out = (const uint8_t *)"out";
+	r.out_len = 3;
+	r.run_ms = 1;
+	j->done(&r, j->arg);
+	buf_free(&body);
+	return EV_TIMER_STOP;
+}
+
+static uint64_t
+hook_run(void *arg, uint64_t id, const struct proto_work *pw, work_done_cb done,
+    void *done_arg)
+{
+	struct fnode *n = arg;
+	struct fjob *j;
+	const char *s;
+	int delay = 1;
+
+	(void)id;
+	if (nfjobs == MAX_FJOBS)
+		abort();
+	j = &fjobs[nfjobs++];
+	j->n = n;
+	j->src = xstrndup((const char *)pw->source, pw->source_len);
+	j->done = done;
+	j->arg = done_arg;
+	j->live = 1;
+	if ((s = strstr(j->src, "sleep=")) != NULL)
+		delay = atoi(s + 6);
+	n->runs++;
+	j->timer = ev_add_timer(ev, delay, fjob_fire, j);
+	return (uint64_t)(j - fjobs) + 1;
+}
+
+static void
+hook_cancel(void *arg, uint64_t h)
+{
+	struct fjob *j = &fjobs[h - 1];
+
+	(void)arg;
+	if (j->live)
+		ev_del_timer(ev, j->timer);
+	j->live = 0;
+}
+
+/* How many times source src was run, over all nodes. */
+static int
+runs_of(const char *src)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nfjobs; i++)
+		n += strcmp(fjobs[i].src, src) == 0;
+	return n;
+}
+
+static void
+node_accept(struct ev *e, int fd, int what, void *arg)
+{
+	struct fnode *n = arg;
+	int c;
+
+	(void)e;
+	(void)what;
+	while ((c = accept(fd, NULL, NULL)) != -1)
+		work_accept(n->work, c);
+}
+
+static void
+fallback(struct httpd_conn *c, const struct http_request *req,
+    const uint8_t *body, size_t len, void *arg)
+{
+	(void)req;
+	(void)body;
+	(void)len;
+	(void)arg;
+	httpd_reply(c, 404, "text/plain", "not found\n", 10, NULL);
+}
+
+static void
+node_start(int id)
+{
+	struct fnode *n = &nodes[id];
+	struct work_hooks h;
+	struct sockaddr_in a;
+	char *cause = NULL;
+
+	n->id = id;
+	memset(&h, 0, sizeof h);
+	h.arg = n;
+	h.leader = hook_leader;
+	h.epoch = hook_epoch;
+	h.alive = hook_alive;
+	if (id != 0) {
+		h.run = hook_run;
+		h.cancel = hook_cancel;
+	}
+	a = net_addr_offset(&conf_find_node(conf, id)->addr, CONF_TCP_OFFSET);
+	n->listen_fd = net_tcp_listen(&a, 128, &cause);
+	if (n->listen_fd == -1) {
+		printf("Bail out! %s\n", cause);
+		exit(1);
+	}
+	ev_add_fd(ev, n->listen_fd, EV_READ, node_accept, n);
+	n->work = work_new(ev, conf, id, (uint64_t)id * 1000 + 1, key, &h);
+	if (id == 0) {
+		n->gw = gateway_new(
+		    ev, conf, 0, 42, key, &h, fallback, NULL, &cause);
+		if (n->gw == NULL) {
+			printf("Bail out! %s\n", cause);
+			exit(1);
+		}
+	}
+	n->up = 1;
+	alive[id] = 1;
+}
+
+/* A crash: links close, the port refuses, gossip will say so later. */
+static void
+node_kill(int id)
+{
+	struct fnode *n = &nodes[id];
+	int i;
+
+	for (i = 0; i < nfjobs; i++) {
+		if (fjobs[i].n == n && fjobs[i].live) {
+			ev_del_timer(ev, fjobs[i].timer);
+			fjobs[i].live = 0;
+		}
+	}
+	work_free(n->work);
+	n->work = NULL;
+	ev_del_fd(ev, n->listen_fd);
+	close(n->listen_fd);
+	n->up = 0;
+}
+
+/* Gossip's verdict reaches every live node. */
+static void
+cluster_node_down(int id)
+{
+	int i;
+
+	alive[id] = 0;
+	for (i = 1; i < NNODES; i++)
+		if (nodes[i].up)
+			work_node_down(nodes[i].work, id);
+}
+
+static void
+cluster_set_leader(int leader, uint64_t epoch)
+{
+	int i;
+
+	cur_leader = leader;
+	cur_epoch = epoch;
+	for (i = 1; i < NNODES; i++)
+		if (nodes[i].up)
+			work_leader_changed(nodes[i].work, leader, epoch);
+	gateway_leader_changed(nodes[0].gw, leader, epoch);
+}
+
+/* ---- a small asynchronous HTTP client ------------------------------ */
+
+struct client {
+	int fd;
+	struct buf in;
+	int done;
+	int status;
+	char *head;
+	char *body;
+};
+
+static void
+client_start(struct client *c, const char *method, const char *path,
+    const char *ctype, const char *body)
+{
+	struct sockaddr_in a = conf_find_node(conf, 0)->addr;
+	struct buf req;
+	size_t off = 0;
+	ssize_t n;
+
+	memset(c, 0, sizeof *c);
+	buf_init(&c->in);
+	a.sin_port = htons(conf_find_node(conf, 0)->http_port);
+	c->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c->fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		printf("Bail out! connect: %s\n", strerror(errno));
+		exit(1);
+	}
+	buf_init(&req);
+	buf_printf(&req, "%s %s HTTP/1.1\r\nHost: x\r\n", method, path);
+	if (ctype != NULL)
+		buf_printf(&req, "Content-Type: %s\r\n", ctype);
+	buf_printf(&req, "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	    strlen(body), body);
+	while (off < buf_len(&req)) {
+		/* The loop must run for big bodies: write what fits. */
+		n = send(c->fd, buf_data(&req) + off, buf_len(&req) - off,
+		    MSG_DONTWAIT);
+		if (n > 0)
+			off += (size_t)n;
+		else
+			ev_run_once(ev, 1);
+	}
+	buf_free(&req);
+}
+
+/* Read what has arrived; done once the server closed. */
+static int
+client_poll(struct client *c)
+{
+	char tmp[65536], *sep;
+	ssize_t n;
+
+	if (c->done)
+		return 1;
+	while ((n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT)) > 0)
+		buf_add(&c->in, tmp, (size_t)n);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	close(c->fd);
+	c->done = 1;
+	buf_cstr(&c->in);
+	if ((sep = strstr((char *)buf_data(&c->in), "\r\n\r\n")) == NULL) {
+		c->head = xstrdup("");
+		c->body = xstrdup("");
+		return 1;
+	}
+	c->head = xstrndup((char *)buf_data(&c->in),
+	    (size_t)(sep - (char *)buf_data(&c->in)) + 2);
+	c->body = xstrdup(sep + 4);
+	c->status = atoi(c->head + 9);
+	return 1;
+}
+
+static void
+client_free(struct client *c)
+{
+	buf_free(&c->in);
+	free(c->head);
+	free(c->body);
+}
+
+/* Spin the loop until c is answered or ms pass; 1 if answered. */
+static int
+client_wait(struct client *c, int ms)
+{
+	int64_t until = ev_update_time(ev) + ms;
+
+	while (!client_poll(c)) {
+		if (ev_update_time(ev) > until)
+			return 0;
+		ev_run_once(ev, 5);
+	}
+	return 1;
+}
+
+static void
+spin(int ms)
+{
+	int64_t until = ev_update_time(ev) + ms;
+
+	while (ev_update_time(ev) < until)
+		ev_run_once(ev, 5);
+}
+
+static int
+has_header(const struct client *c, const char *line)
+{
+	return c->head != NULL && strstr(c->head, line) != NULL;
+}
+
+/* One classic request, answered within 5 s. */
+static void
+post(struct client *c, const char *src)
+{
+	client_start(c, "POST", "/compileandrun", "text/x-java-source", src);
+	client_wait(c, 5000);
+}
+
+/* ---- tests --------------------------------------------------------- */
+
+static void
+test_round_robin(void)
+{
+	struct client c;
+	char src[64], want[80];
+	int i, good = 0, r2, r3, r4;
+
+	r2 = nodes[2].runs;
+	r3 = nodes[3].runs;
+	r4 = nodes[4].runs;
+	for (i = 0; i < 6; i++) {
+		snprintf(src, sizeof src, "rr-%d", i);
+		snprintf(want, sizeof want, "ran:rr-%d", i);
+		post(&c, src);
+		good += c.status == 200 && strcmp(c.body, want) == 0 &&
+		    has_header(&c, "Cached-Response: false\r\n");
+		client_free(&c);
+	}
+	is_int(good, 6, "six requests, six right answers, not cached");
+	is_int(nodes[1].runs, 0, "the leader runs nothing itself");
+	ok(nodes[2].runs - r2 == 2 && nodes[3].runs - r3 == 2 &&
+		nodes[4].runs - r4 == 2,
+	    "round robin: two jobs per follower "
+	    "(%d %d %d)",
+	    nodes[2].runs - r2, nodes[3].runs - r3, nodes[4].runs - r4);
+}
+
+static void
+test_contract(void)
+{
+	struct client c;
+	static char big[3000];
+
+	client_start(&c, "POST", "/compileandrun", "text/plain", "x");
+	client_wait(&c, 5000);
+	is_int(c.status, 400, "wrong Content-Type: 400");
+	is_str(c.body, "Content-Type must be \"text/x-java-source\"",
+	    "wrong Content-Type: exact body");
+	ok(has_header(&c, "Cached-Response: false\r\n"),
+	    "wrong Content-Type: Cached-Response header");
+	client_free(&c);
+
+	client_start(&c, "POST", "/compileandrun", NULL, "x");
+	client_wait(&c, 5000);
+	is_int(c.status, 400, "missing Content-Type: 400");
+	client_free(&c);
+
+	client_start(&c, "POST", "/compileandrun",
+	    "Text/X-Java-Source; charset=utf-8", "ct-params");
+	client_wait(&c, 5000);
+	ok(c.status == 200 && strcmp(c.body, "ran:ct-params") == 0,
+	    "media type is case-insensitive and takes parameters");
+	client_free(&c);
+
+	client_start(&c, "GET", "/compileandrun", NULL, "");
+	client_wait(&c, 5000);
+	is_int(c.status, 405, "GET: 405");
+	ok(has_header(&c, "Allow: POST\r\n"), "405 says Allow: POST");
+	ok(has_header(&c, "Cached-Response: false\r\n"),
+	    "405 has Cached-Response");
+	client_free(&c);
+
+	post(&c, "bad code");
+	is_int(c.status, 400, "compile error: 400");
+	is_str(c.body, "Code did not compile:\nbad code",
+	    "compile error: the error text");
+	client_free(&c);
+
+	memset(big, 'j', sizeof big - 1);
+	post(&c, big);
+	is_int(c.status, 413, "body over max-body: 413");
+	client_free(&c);
+
+	client_start(&c, "GET", "/elsewhere", NULL, "");
+	client_wait(&c, 5000);
+	is_int(c.status, 404, "other paths go to the node API");
+	client_free(&c);
+
+	/* /v1/run */
+	client_start(&c, "POST", "/v1/run", "application/json",
+	    "{\"source\":\"json-1\",\"stdin\":\"in\",\"timeout\":1.5}");
+	client_wait(&c, 5000);
+	is_int(c.status, 200, "v1/run: 200");
+	ok(strstr(c.body, "\"status\":\"ok\"") != NULL &&
+		strstr(c.body, "\"result\":\"ran:json-1\"") != NULL &&
+		strstr(c.body, "\"stdout\":\"out\"") != NULL &&
+		strstr(c.body, "\"cached\":false") != NULL &&
+		strstr(c.body, "\"timings\":{") != NULL &&
+		strstr(c.body, "\"node\":") != NULL,
+	    "v1/run: JSON fields (%s)", c.body);
+	client_free(&c);
+
+	client_start(&c, "POST", "/v1/run", "application/json",
+	    "{\"source\":\"bad json-2\"}");
+	client_wait(&c, 5000);
+	ok(c.status == 200 &&
+		strstr(c.body, "\"status\":\"compile_error\"") != NULL,
+	    "v1/run: compile_error status");
+	client_free(&c);
+
+	client_start(&c, "POST", "/v1/run", "application/json", "{\"src\":1}");
+	client_wait(&c, 5000);
+	ok(c.status == 400 && strstr(c.body, "source") != NULL,
+	    "v1/run: missing source is a 400 naming it");
+	client_free(&c);
+
+	client_start(&c, "POST", "/v1/run", "application/json", "{nope");
+	client_wait(&c, 5000);
+	is_int(c.status, 400, "v1/run: malformed JSON is a 400");
+	client_free(&c);
+
+	client_start(&c, "POST", "/v1/run", "application/json",
+	    "{\"source\":\"x\",\"timeout\":-1}");
+	client_wait(&c, 5000);
+	is_int(c.status, 400, "v1/run: negative timeout is a 400");
+	client_free(&c);
+}
+
+static void
+test_cache(void)
+{
+	struct client c;
+
+	post(&c, "cache-me");
+	ok(c.status == 200 && has_header(&c, "Cached-Response: false\r\n"),
+	    "first request is not cached");
+	client_free(&c);
+	post(&c, "cache-me");
+	ok(c.status == 200 && strcmp(c.body, "ran:cache-me") == 0 &&
+		has_header(&c, "Cached-Response: true\r\n"),
+	    "a repeat is answered from the cache");
+	client_free(&c);
+	is_int(runs_of("cache-me"), 1, "and not run again");
+	post(&c, "bad cache");
+	client_free(&c);
+	post(&c, "bad cache");
+	ok(c.status == 400 && has_header(&c, "Cached-Response: true\r\n"),
+	    "compile errors are cached too");
+	client_free(&c);
+
+	cluster_set_leader(cur_leader, cur_epoch + 1);
+	spin(50);
+	post(&c, "cache-me");
+	ok(c.status == 200 && strcmp(c.body, "ran:cache-me") == 0 &&
+		has_header(&c, "Cached-Response: false\r\n"),
+	    "after a leader change the cache is cold");
+	client_free(&c);
+}
+
+static void
+test_concurrent(void)
+{
+	static struct client cs[100];
+	char src[64], want[80];
+	int i, good = 0, answered;
+	int64_t until;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(src, sizeof src, "conc-%d;sleep=%d;", i, i % 7 * 5);
+		client_start(&cs[i], "POST", "/compileandrun",
+		    "text/x-java-source", src);
+	}
+	until = ev_update_time(ev) + 10000;
+	do {
+		ev_run_once(ev, 5);
+		answered = 0;
+		for (i = 0; i < 100; i++)
+			answered += client_poll(&cs[i]);
+	} while (answered < 100 && ev_update_time(ev) < until);
+	for (i = 0; i < 100; i++) {
+		snprintf(
+		    want, sizeof want, "ran:conc-%d;sleep=%d;", i, i % 7 * 5);
+		good += cs[i].status == 200 && strcmp(cs[i].body, want) == 0;
+		client_free(&cs[i]);
+	}
+	is_int(good, 100,
+	    "100 concurrent distinct requests, each its own "
+	    "body");
+}
+
+static void
+test_follower_lost(void)
+{
+	struct client c;
+	const char *src = "follower-dies;sleep=400;";
+	int i, victim = -1;
+
+	client_start(&c, "POST", "/compileandrun", "text/x-java-source", src);
+	for (i = 0; i < 200 && victim == -1; i++) {
+		ev_run_once(ev, 5);
+		for (int k = 0; k < nfjobs; k++)
+			if (fjobs[k].live && strcmp(fjobs[k].src, src) == 0)
+				victim = fjobs[k].n->id;
+	}
+	ok(victim > 1, "the job runs on a follower (%d)", victim);
+	if (victim <= 1)
+		return;
+	node_kill(victim);
+	client_wait(&c, 5000);
+	ok(c.status == 200 &&
+		strcmp(c.body, "ran:follower-dies;sleep=400;") == 0,
+	    "a follower killed mid-job: still the right answer");
+	is_int(runs_of(src), 2, "the job ran again elsewhere, once");
+	client_free(&c);
+	cluster_node_down(victim);
+}
+
+static void
+test_leader_lost(void)
+{
+	struct client c;
+	const char *src = "leader-dies;sleep=300;";
+	int i, runner = -1, old = cur_leader, next = -1;
+
+	client_start(&c, "POST", "/compileandrun", "text/x-java-source", src);
+	for (i = 0; i < 200 && runner == -1; i++) {
+		ev_run_once(ev, 5);
+		for (int k = 0; k < nfjobs; k++)
+			if (fjobs[k].live && strcmp(fjobs[k].src, src) == 0)
+				runner = fjobs[k].n->id;
+	}
+	ok(runner > 0 && runner != old, "the job runs on follower %d", runner);
+	node_kill(old);
+	cluster_node_down(old);
+	cluster_set_leader(-1, cur_epoch);
+	/* The job finishes while there is no leader: the follower keeps it. */
+	spin(450);
+	ok(!client_poll(&c), "held while no leader is known");
+	for (i = 1; i < NNODES; i++)
+		if (nodes[i].up && i != runner)
+			next = i;
+	cluster_set_leader(next, cur_epoch + 1);
+	client_wait(&c, 5000);
+	ok(c.status == 200 && strcmp(c.body, "ran:leader-dies;sleep=300;") == 0,
+	    "leader killed mid-job: the right answer from new leader %d", next);
+	is_int(runs_of(src), 1, "collected as last work, not run twice");
+	client_free(&c);
+}
+
+static void
+test_no_leader(void)
+{
+	struct client c, full[3];
+	int i, n503 = 0, retry = 0;
+	int saved = cur_leader;
+
+	cluster_set_leader(-1, cur_epoch);
+	client_start(
+	    &c, "POST", "/compileandrun", "text/x-java-source", "early-bird");
+	spin(150);
+	ok(!client_poll(&c), "a request with no leader is held");
+	cluster_set_leader(saved, cur_epoch + 1);
+	client_wait(&c, 5000);
+	ok(c.status == 200 && strcmp(c.body, "ran:early-bird") == 0,
+	    "and answered once a leader exists");
+	client_free(&c);
+
+	/* request-wait is 700ms in this config; queue-max 2. */
+	cluster_set_leader(-1, cur_epoch);
+	for (i = 0; i < 3; i++) {
+		char src[32];
+
+		snprintf(src, sizeof src, "held-%d", i);
+		client_start(&full[i], "POST", "/compileandrun",
+		    "text/x-java-source", src);
+		spin(20);
+	}
+	for (i = 0; i < 3; i++) {
+		client_wait(&full[i], 3000);
+		n503 += full[i].status == 503;
+		retry += has_header(&full[i], "Retry-After: ");
+	}
+	is_int(full[2].status, 503, "queue full: 503");
+	is_int(n503, 3, "held past request-wait: 503");
+	is_int(retry, 3, "every 503 has Retry-After");
+	for (i = 0; i < 3; i++)
+		client_free(&full[i]);
+	cluster_set_leader(saved, cur_epoch + 1);
+}
+
+int
+main(void)
+{
+	struct buf text;
+	char *cause = NULL;
+	int i, tries;
+
+	ev = ev_new();
+	for (tries = 0; tries < 20; tries++) {
+		base =
+		    20000 + (int)((getpid() * 7919 + tries * 131) % 3000) * 10;
+		buf_init(&text);
+		buf_printf(&text, "node 0 gateway 127.0.0.1:%d http %d\n", base,
+		    base + 5);
+		for (i = 1; i < NNODES; i++)
+			buf_printf(&text, "node %d peer 127.0.0.1:%d\n", i,
+			    base + 10 * i);
+		buf_printf(&text,
+		    "cluster-key-file /nonexistent\n"
+		    "request-wait 700ms\nqueue-max 2\nmax-body 2K\n"
+		    "failure-timeout 1s\ngossip-interval 100ms\n"
+		    "cleanup-timeout 2s\njob-timeout 2s\n");
+		if (conf_parse("test.conf", buf_cstr(&text), &conf, &cause) !=
+		    0) {
+			printf("Bail out! %s\n", cause);
+			return 1;
+		}
+		buf_free(&text);
+		/* Probe the ports. */
+		{
+			struct sockaddr_in a;
+			int ok_ports = 1, fd;
+
+			for (i = 0; i < NNODES && ok_ports; i++) {
+				a = net_addr_offset(
+				    &conf_find_node(conf, i)->addr, 2);
+				fd = net_tcp_listen(&a, 1, &cause);
+				if (fd == -1) {
+					ok_ports = 0;
+					free(cause);
+				} else
+					close(fd);
+			}
+			if (ok_ports)
+				break;
+		}
+		conf_free(conf);
+	}
+	for (i = 0; i < NNODES; i++)
+		node_start(i);
+	/* The queue-max test needs 2; the rest of the tests need more. */
+	conf->queue_max = 1000;
+	cluster_set_leader(1, 1);
+	spin(50);
+
+	test_round_robin();
+	test_contract();
+	test_cache();
+	test_concurrent();
+	test_follower_lost();
+	test_leader_lost();
+	conf->queue_max = 2;
+	test_no_leader();
+
+	for (i = 0; i < NNODES; i++)
+		if (nodes[i].up)
+			node_kill(i);
+	gateway_free(nodes[0].gw);
+	for (i = 0; i < nfjobs; i++)
+		free(fjobs[i].src);
+	conf_free(conf);
+	ev_free(ev);
+	return tap_done();
+}
