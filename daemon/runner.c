@@ -1025,7 +1025,7 @@ runner_run_parse(struct runner_proc *p)
 	uint32_t len;
 	int kind;
 
-	while (p->fd[RUNNER_CTL] != -1 && buf_len(b) >= 5) {
+	while (p->state != RUNNER_PROC_DONE && buf_len(b) >= 5) {
 		d = buf_data(b);
 		kind = d[0];
 		len = runner_get32(d + 1);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -257,6 +258,40 @@ sandbox_cg_dir(const char *controller)
 	return dir;
 }
 
+/* Remove dir/jdp-PID left by a jdpd that died without cleaning up. */
+static void
+sandbox_cg_clean(const char *dir)
+{
+	DIR *d, *sub;
+	struct dirent *de, *se;
+	char path[PATH_MAX], job[PATH_MAX + 512];
+	long pid;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "jdp-", 4) != 0)
+			continue;
+		pid = strtol(de->d_name + 4, NULL, 10);
+		if (pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if ((sub = opendir(path)) != NULL) {
+			while ((se = readdir(sub)) != NULL) {
+				if (strncmp(se->d_name, "job-", 4) != 0)
+					continue;
+				snprintf(
+				    job, sizeof job, "%s/%s", path, se->d_name);
+				rmdir(job);
+			}
+			closedir(sub);
+		}
+		rmdir(path);
+	}
+	closedir(d);
+}
+
 /* Make dir/jdp-PID; returns it or NULL. */
 static char *
 sandbox_cg_mkdir(const char *dir, const char *probe)
@@ -265,6 +300,7 @@ sandbox_cg_mkdir(const char *dir, const char *probe)
 
 	if (dir == NULL)
 		return NULL;
+	sandbox_cg_clean(dir);
 	xasprintf(&mine, "%s/jdp-%ld", dir, (long)getpid());
 	if (mkdir(mine, 0755) == -1 && errno != EEXIST) {
 		free(mine);
@@ -656,11 +692,17 @@ sandbox_sweep(struct sandbox *sb)
 void
 sandbox_free(struct sandbox *sb)
 {
+	struct timespec ts = {0, 5 * 1000 * 1000};
 	int i;
 
 	if (sb == NULL)
 		return;
-	sandbox_sweep(sb);
+	/* Killed sandboxes leave their cgroups within milliseconds. */
+	for (i = 0; i < 400 && sb->nstale > 0; i++) {
+		sandbox_sweep(sb);
+		if (sb->nstale > 0)
+			nanosleep(&ts, NULL);
+	}
 	for (i = 0; i < sb->nstale; i++)
 		free(sb->stale[i]);
 	for (i = 0; i < 2; i++) {
@@ -790,12 +832,6 @@ sandbox_child(struct sandbox *sb, const char *const *argv, const int fds[4],
 		rl.rlim_cur = rl.rlim_max = (rlim_t)lim->nofile;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* Counted per user namespace, so only meaningful in one of our own. */
-	if (lim->pids != 0 && sb->mode == SANDBOX_USERNS) {
-		rl.rlim_cur = rl.rlim_max = (rlim_t)lim->pids;
-		setrlimit(RLIMIT_NPROC, &rl);
-	}
-
 	if (sb->mode == SANDBOX_NONE) {
 		prog.len =
 		    (unsigned short)(sb->bpflen / sizeof(struct sock_filter));

@@ -29,7 +29,7 @@ enum sandbox_mode {
 /* Limits a process gets; 0 leaves one unset. */
 struct sandbox_limits {
 	uint64_t memory; /* cgroup memory limit, bytes */
-	int pids; /* cgroup pids.max / RLIMIT_NPROC */
+	int pids; /* cgroup pids.max (RLIMIT_NPROC: see RUNNER.md) */
 	int cpu_s; /* RLIMIT_CPU, seconds */
 	uint64_t fsize; /* RLIMIT_FSIZE, bytes */
 	int nofile; /* RLIMIT_NOFILE */

@@ -52,7 +52,7 @@ public final class RunHarness {
 		private final Map<String, byte[]> classes;
 
 		JobLoader(Map<String, byte[]> classes) {
-			super("job", ClassLoader.getPlatformClassLoader());
+			super(ClassLoader.getPlatformClassLoader());
 			this.classes = classes;
 		}
 

@@ -1,0 +1,5 @@
+public class Broken {
+	public String run() {
+		return undefinedVariable;
+	}
+}

@@ -1,0 +1,5 @@
+public class Latin {
+	public String run() {
+		return "café";
+	}
+}

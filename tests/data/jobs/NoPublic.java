@@ -1,0 +1,5 @@
+class NoPublic {
+	public String run() {
+		return "never";
+	}
+}

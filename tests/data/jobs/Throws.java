@@ -1,0 +1,5 @@
+public class Throws {
+	public String run() {
+		throw new IllegalStateException("boom");
+	}
+}

@@ -1,0 +1,8 @@
+public class First {
+	public String run() {
+		return "first";
+	}
+}
+
+public class Second {
+}

@@ -1,0 +1,377 @@
+/*
+ * test_runner.c: the runner in-process on an event loop, the way jdpd uses
+ * it: a warm compile server and a pool of run JVMs serving many jobs.
+ * Hostile jobs are each followed by an ordinary one; jobs with the same
+ * class name run side by side; the queue limit rejects; cancel, metrics
+ * and a compile server that dies.
+ *
+ * Needs the build tree's jdp-runner.jar and a JDK; uses the job files in
+ * tests/data/jobs/.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ev.h"
+#include "runner.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+#define NSLOTS 16
+
+struct slot {
+	int done;
+	int calls;
+	enum runner_status status;
+	char *body;
+};
+
+static struct ev *ev;
+static struct runner *r;
+static const char *srcdir;
+
+static void
+test_cb(const struct runner_result *res, void *arg)
+{
+	struct slot *s = arg;
+
+	s->calls++;
+	s->done = 1;
+	s->status = res->status;
+	free(s->body);
+	s->body = xstrndup(res->body, res->body_len);
+}
+
+static void
+slots_reset(struct slot *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(s[i].body);
+		memset(&s[i], 0, sizeof s[i]);
+	}
+}
+
+/* Run the loop until the n slots are done or ms pass; 0 if all done. */
+static int
+wait_slots(struct slot *s, int n, int64_t ms)
+{
+	int64_t end = ev_update_time(ev) + ms;
+	int i, all;
+
+	for (;;) {
+		for (all = 1, i = 0; i < n; i++)
+			all &= s[i].done;
+		if (all)
+			return 0;
+		if (ev_now(ev) >= end)
+			return -1;
+		ev_run_once(ev, 100);
+	}
+}
+
+/* Run the loop for ms. */
+static void
+spin(int64_t ms)
+{
+	int64_t end = ev_update_time(ev) + ms;
+
+	while (ev_now(ev) < end)
+		ev_run_once(ev, end - ev_now(ev));
+}
+
+static char *
+load(const char *name, size_t *len)
+{
+	char path[4096], *data;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof path, "%s/tests/data/jobs/%s.java", srcdir, name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	data = xmalloc((size_t)n + 1);
+	if (fread(data, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	data[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return data;
+}
+
+static uint64_t
+submit(const char *name, struct slot *s)
+{
+	char *src;
+	size_t len;
+	uint64_t id;
+
+	src = load(name, &len);
+	id = runner_submit(r, src, len, test_cb, s);
+	free(src);
+	return id;
+}
+
+/* Submit one job and wait for it. */
+static void
+run1(const char *name, struct slot *s)
+{
+	slots_reset(s, 1);
+	submit(name, s);
+	if (wait_slots(s, 1, 30000) == -1)
+		diag("%s: no answer within 30 s", name);
+}
+
+static int
+starts_with(const char *s, const char *prefix)
+{
+	return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The pid of our child running the compile server, or -1. */
+static pid_t
+find_compile_server(void)
+{
+	DIR *d;
+	struct dirent *de;
+	char path[512], buf[8192];
+	FILE *f;
+	size_t n, i;
+	long pid, ppid;
+	pid_t found = -1;
+
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while (found == -1 && (de = readdir(d)) != NULL) {
+		if ((pid = strtol(de->d_name, NULL, 10)) <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (strrchr(buf, ')') == NULL ||
+		    sscanf(strrchr(buf, ')') + 2, "%*c %ld", &ppid) != 1 ||
+		    ppid != (long)getpid())
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		for (i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		if (strstr(buf, "jdp.CompileServer") != NULL)
+			found = (pid_t)pid;
+	}
+	closedir(d);
+	return found;
+}
+
+static void
+test_hostile_then_ordinary(const char *name, enum runner_status want,
+    const char *first, struct slot *s)
+{
+	run1(name, s);
+	is_int(
+	    s->status, want, "%s: status %s", name, runner_status_name(want));
+	if (!ok(starts_with(s->body, first), "%s: answer starts \"%s\"", name,
+		first))
+		diag("got: %.200s", s->body ? s->body : "(none)");
+	run1("Hello", s);
+	is_str(s->body, "Hello 42", "an ordinary job after %s succeeds", name);
+}
+
+int
+main(void)
+{
+	const char *builddir;
+	struct conf *conf;
+	struct slot s[NSLOTS];
+	struct buf m;
+	char *text, *cause;
+	int i, nrej, nok;
+	uint64_t id;
+	pid_t cs;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(s, 0, sizeof s);
+	if ((srcdir = getenv("top_srcdir")) == NULL)
+		srcdir = "..";
+	if ((builddir = getenv("top_builddir")) == NULL)
+		builddir = ".";
+
+	for (i = 0; i < RUNNER_NSTATUS; i++)
+		ok(strcmp(runner_status_name(i), "unknown") != 0,
+		    "status %d has a name (%s)", i, runner_status_name(i));
+	is_str(runner_status_name(RUNNER_MEMORY_LIMIT), "memory_limit",
+	    "status names are the API's");
+
+	xasprintf(&text,
+	    "node 1 peer 127.0.0.1:7010\n"
+	    "cluster-key-file /dev/null\n"
+	    "job-timeout 3s\n"
+	    "job-memory 256M\n"
+	    "job-output-max 64K\n"
+	    "run-pool 2\n"
+	    "queue-max 6\n"
+	    "runner-jar %s/jdp-runner.jar\n"
+	    "%s",
+	    builddir,
+	    getenv("JDP_TEST_UNSANDBOXED") ? "allow-unsandboxed yes\n" : "");
+	if (conf_parse("test.conf", text, &conf, &cause) == -1) {
+		printf("Bail out! %s\n", cause);
+		return 1;
+	}
+	free(text);
+	ev = ev_new();
+	if ((r = runner_new(ev, conf, &cause)) == NULL &&
+	    strstr(cause, "bubblewrap") != NULL) {
+		/* CI containers without bwrap: what runs is still tested. */
+		diag("%s; retrying unsandboxed", cause);
+		free(cause);
+		conf->allow_unsandboxed = 1;
+		r = runner_new(ev, conf, &cause);
+	}
+	if (r == NULL) {
+		printf("Bail out! %s\n", cause);
+		return 1;
+	}
+	diag("sandbox: %s", runner_sandbox(r));
+
+	/* The callback never runs inside runner_submit. */
+	slots_reset(s, 1);
+	submit("Hello", &s[0]);
+	is_int(s[0].done, 0, "no callback from inside runner_submit");
+	wait_slots(s, 1, 30000);
+	is_int(s[0].status, RUNNER_OK, "Hello: ok");
+	is_str(s[0].body, "Hello 42", "Hello: what run() returned");
+
+	/* Same class name, static state: four runs, each sees runs=1. */
+	slots_reset(s, 4);
+	submit("Counter", &s[0]);
+	submit("Counter", &s[1]);
+	wait_slots(s, 2, 30000);
+	submit("Counter", &s[2]);
+	wait_slots(s + 2, 1, 30000);
+	submit("Counter", &s[3]);
+	wait_slots(s + 3, 1, 30000);
+	for (i = 0; i < 4; i++)
+		is_str(s[i].body, "runs=1",
+		    "Counter run %d: static state is not shared", i + 1);
+
+	test_hostile_then_ordinary(
+	    "Loop", RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
+	test_hostile_then_ordinary(
+	    "Hog", RUNNER_MEMORY_LIMIT, "Memory limit exceeded (256 MiB)", s);
+	test_hostile_then_ordinary("Printer", RUNNER_OUTPUT_LIMIT,
+	    "Output limit exceeded (64 KiB)", s);
+	test_hostile_then_ordinary("BigResult", RUNNER_OUTPUT_LIMIT,
+	    "Output limit exceeded (64 KiB)", s);
+	test_hostile_then_ordinary("Exits", RUNNER_RUNTIME_ERROR,
+	    "Could not create and run instance of class", s);
+	test_hostile_then_ordinary("Spawner", RUNNER_OK, "blocked blocked", s);
+	test_hostile_then_ordinary("ThreadBomb", RUNNER_OK, "stopped after", s);
+	test_hostile_then_ordinary("Broken", RUNNER_COMPILE_ERROR,
+	    "Code did not compile:\nError on line 3, column 24 in "
+	    "string:///Broken.java\ncannot find symbol",
+	    s);
+
+	/* Several at once, within queue-max: all answered, all right. */
+	slots_reset(s, 6);
+	for (i = 0; i < 6; i++)
+		submit(i % 2 ? "Hello" : "MainJob", &s[i]);
+	ok(wait_slots(s, 6, 60000) == 0, "six jobs at once are answered");
+	for (nok = i = 0; i < 6; i++)
+		nok += s[i].status == RUNNER_OK &&
+		    strcmp(s[i].body,
+			i % 2 ? "Hello 42" : "sorted [a, b, c]\ndone") == 0;
+	is_int(nok, 6, "six jobs at once: all ok");
+
+	/* Beyond queue-max: rejected, each answered exactly once. */
+	slots_reset(s, 8);
+	for (i = 0; i < 8; i++)
+		submit("Hello", &s[i]);
+	ok(wait_slots(s, 8, 60000) == 0, "eight jobs: all answered");
+	for (nrej = nok = i = 0; i < 8; i++) {
+		nrej += s[i].status == RUNNER_REJECTED &&
+		    starts_with(s[i].body, "Runner busy");
+		nok += s[i].status == RUNNER_OK;
+	}
+	is_int(nrej, 2, "the two beyond queue-max 6 are rejected");
+	is_int(nok, 6, "the six within it run");
+	spin(200);
+	for (nok = i = 0; i < 8; i++)
+		nok += s[i].calls == 1;
+	is_int(nok, 8, "every callback ran exactly once");
+
+	/* Cancel a running job: no callback, the next job is fine. */
+	slots_reset(s, 2);
+	id = submit("Sleeper", &s[0]);
+	runner_cancel(r, id + 1000); /* unknown: nothing happens */
+	id = submit("Sleeper", &s[1]);
+	spin(800);
+	runner_cancel(r, id);
+	wait_slots(s, 1, 10000);
+	is_int(s[0].status, RUNNER_TIMEOUT,
+	    "an unknown id cancels nothing (that sleeper times out)");
+	spin(300);
+	is_int(s[1].calls, 0, "a cancelled job gets no callback");
+	run1("Hello", s);
+	is_str(s[0].body, "Hello 42", "an ordinary job after a cancel");
+
+	/* The compile server dies: it is restarted, jobs go on. */
+	cs = find_compile_server();
+	ok(cs > 0, "the compile server is our child");
+	if (cs > 0)
+		kill(cs, SIGKILL);
+	spin(200);
+	run1("Hello", s);
+	is_str(s[0].body, "Hello 42", "a job after the compile server died");
+
+	buf_init(&m);
+	runner_write_metrics(r, &m);
+	text = buf_cstr(&m);
+	ok(strstr(text, "jdp_runner_compile_server_restarts_total 1\n") != NULL,
+	    "metrics: one compile server restart");
+	ok(strstr(text, "jdp_runner_jobs_total{status=\"rejected\"} 2\n") !=
+		NULL,
+	    "metrics: two rejected jobs");
+	ok(strstr(text, "jdp_runner_jobs_total{status=\"timeout\"} 2\n") !=
+		NULL,
+	    "metrics: two timeouts");
+	ok(strstr(text, "jdp_runner_pool_size 2\n") != NULL,
+	    "metrics: the pool size");
+	ok(strstr(text, "# TYPE jdp_runner_jobs_total counter\n") != NULL,
+	    "metrics: Prometheus TYPE lines");
+	buf_free(&m);
+
+	runner_free(r);
+	errno = 0;
+	ok(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+	    "runner_free leaves no child behind");
+	slots_reset(s, NSLOTS);
+	ev_free(ev);
+	conf_free(conf);
+	return tap_done();
+}
