@@ -706,10 +706,15 @@ election_member_state(const struct election *e, int id)
 	p = &e->peers[i];
 	if (e->state != ELECT_LOOKING && id == e->leader)
 		return ELECT_LEADING;
-	if (!p->voter)
-		return p->have && (p->last.flags & PROTO_VOTE_LEADER)
-		    ? ELECT_OBSERVING
-		    : ELECT_LOOKING;
+	if (!p->voter) {
+		/* An observer that found its leader said so to everybody. */
+		if (p->have)
+			return (p->last.flags & PROTO_VOTE_LEADER)
+			    ? ELECT_OBSERVING
+			    : ELECT_LOOKING;
+		return e->state == ELECT_LOOKING ? ELECT_LOOKING
+						 : ELECT_OBSERVING;
+	}
 	if (p->have)
 		return (enum election_state)p->last.state;
 	return e->state == ELECT_LOOKING ? ELECT_LOOKING : ELECT_FOLLOWING;

@@ -129,8 +129,8 @@ uint64_t election_epoch(const struct election *);
 struct election_accepted election_accepted(const struct election *);
 /*
  * Best knowledge of member id's state: this node's own, or the state in
- * the latest notification from it, or FOLLOWING if nothing was heard and a
- * leader is known, else LOOKING. Observers report OBSERVING or LOOKING.
+ * the latest notification from it, or FOLLOWING (OBSERVING for an
+ * observer) if nothing was heard and a leader is known, else LOOKING.
  */
 enum election_state election_member_state(const struct election *, int);
 /* Number of votes that make a quorum (strict majority of voters). */

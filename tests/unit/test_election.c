@@ -368,6 +368,10 @@ test_seven(void)
 	is_str(t_role(&t, 3), "FOLLOWING 6 e1",
 	    "restarted 3 rejoins as follower of 6");
 	is_int(t.switches, 1, "only the restarted node switched");
+	is_int(election_member_state(t_e(&t, 3), 0), ELECT_OBSERVING,
+	    "restarted 3 takes the silent gateway for an OBSERVER");
+	is_int(election_member_state(t_e(&t, 3), 6), ELECT_LEADING,
+	    "and 6 for the LEADER");
 	ok(t_agree(&t, 6, 1), "restart of 3: still 6 in epoch 1");
 
 	/* 7 restarts: it accepted (0, 7) before; it follows 6 in 1. */

@@ -1,0 +1,879 @@
+/*
+ * cluster.c: the socket shell around the pure election and gossip state
+ * machines (see cluster.h and docs/PROTOCOL.md).
+ *
+ * Every datagram must be exactly one authenticated frame (wire.h) from a
+ * configured node other than ourselves, newer than the last frame accepted
+ * from that sender: a higher incarnation, or the same incarnation and a
+ * higher sequence number. Anything else is dropped and counted by reason;
+ * nothing else happens. Accepted VOTE and GOSSIP payloads go to the state
+ * machines; their outboxes are handled here: events first (log lines, the
+ * accepted pair written to disk, listeners), then messages.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cluster.h"
+#include "conf.h"
+#include "election.h"
+#include "ev.h"
+#include "gossip.h"
+#include "log.h"
+#include "net.h"
+#include "proto.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+/* Largest payload taken over UDP: a full gossip table fits easily. */
+#define CLUSTER_MAX_PAYLOAD 8192
+/* Drop lines logged per second at most. */
+#define CLUSTER_DROP_LOG_MAX 10
+/* Members each gossip round goes to. */
+#define CLUSTER_FANOUT 3
+
+/* Drop reasons beyond enum wire_err. */
+enum cluster_drop {
+	CLUSTER_DROP_TRAILING = WIRE_ERR_COUNT, /* bytes after the frame */
+	CLUSTER_DROP_SENDER, /* unknown sender id */
+	CLUSTER_DROP_REPLAY, /* old (incarnation, seq) */
+	CLUSTER_DROP_TYPE, /* not a UDP message type */
+	CLUSTER_DROP_PAYLOAD, /* payload does not decode */
+	CLUSTER_DROP_COUNT
+};
+
+/* Message types counted in and out. */
+enum cluster_msg {
+	CLUSTER_MSG_VOTE,
+	CLUSTER_MSG_GOSSIP,
+	CLUSTER_MSG_OTHER,
+	CLUSTER_MSG_COUNT
+};
+
+struct cluster_peer {
+	const struct conf_node *node;
+	int seen; /* a frame was accepted from it */
+	uint64_t incarnation; /* of the last accepted frame */
+	uint64_t seq;
+};
+
+struct cluster_listen {
+	cluster_listener cb;
+	void *arg;
+};
+
+struct cluster {
+	struct ev *ev;
+	const struct conf *conf;
+	const struct conf_node *self;
+	uint8_t key[WIRE_KEY_LEN];
+	uint64_t incarnation;
+	uint64_t seq;
+	int64_t start; /* ev_now at start: node time 0 */
+	int fd;
+	char *acc_path; /* LOG-DIR/node-ID.accepted */
+
+	struct cluster_peer peers[CONF_MAX_NODES];
+	int npeers;
+
+	struct election *election;
+	struct gossip *gossip;
+	uint64_t timer;
+	int64_t timer_at;
+
+	struct cluster_listen listeners[CLUSTER_MAX_LISTENERS];
+	int nlisteners;
+	int told_leader; /* last leader told to listeners */
+	uint64_t told_epoch;
+
+	/* Metrics. */
+	uint64_t datagrams;
+	uint64_t in[CLUSTER_MSG_COUNT];
+	uint64_t out[CLUSTER_MSG_COUNT];
+	uint64_t dropped[CLUSTER_DROP_COUNT];
+	uint64_t send_errors;
+	uint64_t failures;
+	uint64_t unknown_entries;
+	int64_t drop_second; /* rate limit of the drop log lines */
+	int drop_lines;
+};
+
+static void cluster_election_out(struct cluster *, struct election_out *);
+
+static const char *
+cluster_drop_name(int reason)
+{
+	switch (reason) {
+	case CLUSTER_DROP_TRAILING:
+		return "trailing";
+	case CLUSTER_DROP_SENDER:
+		return "unknown_sender";
+	case CLUSTER_DROP_REPLAY:
+		return "replay";
+	case CLUSTER_DROP_TYPE:
+		return "unknown_type";
+	case CLUSTER_DROP_PAYLOAD:
+		return "bad_payload";
+	}
+	return wire_err_name((enum wire_err)reason);
+}
+
+static const char *
+cluster_msg_name(int m)
+{
+	switch (m) {
+	case CLUSTER_MSG_VOTE:
+		return "VOTE";
+	case CLUSTER_MSG_GOSSIP:
+		return "GOSSIP";
+	}
+	return "OTHER";
+}
+
+static int
+cluster_msg_index(int type)
+{
+	if (type == PROTO_VOTE)
+		return CLUSTER_MSG_VOTE;
+	if (type == PROTO_GOSSIP)
+		return CLUSTER_MSG_GOSSIP;
+	return CLUSTER_MSG_OTHER;
+}
+
+static struct cluster_peer *
+cluster_peer(struct cluster *c, int id)
+{
+	int i;
+
+	for (i = 0; i < c->npeers; i++) {
+		if (c->peers[i].node->id == id)
+			return &c->peers[i];
+	}
+	return NULL;
+}
+
+/* Milliseconds since this node started: the logs' "node time". */
+static int64_t
+cluster_node_time(struct cluster *c, int64_t now)
+{
+	return now - c->start;
+}
+
+/* --- the accepted pair on disk ------------------------------------------ */
+
+static void
+cluster_acc_load(struct cluster *c, struct election_accepted *acc)
+{
+	unsigned long long epoch;
+	char line[128];
+	FILE *f;
+	int leader;
+
+	memset(acc, 0, sizeof *acc);
+	if ((f = fopen(c->acc_path, "r")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("%s: %s", c->acc_path, strerror(errno));
+		return;
+	}
+	if (fgets(line, sizeof line, f) != NULL &&
+	    sscanf(line, "epoch %llu leader %d", &epoch, &leader) == 2 &&
+	    conf_find_node(c->conf, leader) != NULL) {
+		acc->valid = 1;
+		acc->epoch = epoch;
+		acc->leader = leader;
+		log_info("accepted leader [%d] in epoch [%llu] before the "
+			 "restart",
+		    leader, epoch);
+	} else
+		log_warn("%s: not an accepted pair, ignored", c->acc_path);
+	fclose(f);
+}
+
+/* Write the pair before anything announces it (write, then rename). */
+static void
+cluster_acc_save(struct cluster *c, int leader, uint64_t epoch)
+{
+	char *tmp;
+	FILE *f;
+	int ok;
+
+	xasprintf(&tmp, "%s.tmp", c->acc_path);
+	if ((f = fopen(tmp, "w")) == NULL && errno == ENOENT &&
+	    mkdir(c->conf->log_dir, 0755) == 0)
+		f = fopen(tmp, "w");
+	if (f == NULL) {
+		log_warn("%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return;
+	}
+	fprintf(f, "epoch %llu leader %d\n", (unsigned long long)epoch, leader);
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, c->acc_path) == -1)
+		log_warn("%s: %s", c->acc_path, strerror(errno));
+	free(tmp);
+}
+
+/* --- sending -------------------------------------------------------------- */
+
+static void
+cluster_send(struct cluster *c, int to, int type, const struct buf *payload)
+{
+	const struct conf_node *n;
+	struct wire_hdr h;
+	struct buf b;
+
+	if ((n = conf_find_node(c->conf, to)) == NULL || to == c->self->id)
+		return;
+	memset(&h, 0, sizeof h);
+	h.version = WIRE_VERSION;
+	h.type = (uint8_t)type;
+	h.sender = (uint16_t)c->self->id;
+	h.incarnation = c->incarnation;
+	h.epoch = election_epoch(c->election);
+	h.seq = ++c->seq;
+	buf_init(&b);
+	wire_encode(&b, &h, buf_data(payload), buf_len(payload), c->key);
+	if (sendto(c->fd, buf_data(&b), buf_len(&b), 0,
+		(const struct sockaddr *)&n->addr, sizeof n->addr) == -1)
+		c->send_errors++;
+	else
+		c->out[cluster_msg_index(type)]++;
+	buf_free(&b);
+}
+
+/* --- listeners ------------------------------------------------------------ */
+
+static void
+cluster_tell(struct cluster *c, const struct cluster_event *ev)
+{
+	int i;
+
+	for (i = 0; i < c->nlisteners; i++)
+		c->listeners[i].cb(ev, c->listeners[i].arg);
+}
+
+/* Tell listeners if the (leader, epoch) pair changed. */
+static void
+cluster_check_leader(struct cluster *c)
+{
+	struct cluster_event ev;
+	int leader = election_leader(c->election);
+	uint64_t epoch = election_epoch(c->election);
+
+	if (leader == c->told_leader &&
+	    (leader == -1 || epoch == c->told_epoch))
+		return;
+	c->told_leader = leader;
+	c->told_epoch = epoch;
+	memset(&ev, 0, sizeof ev);
+	ev.type = CLUSTER_EV_LEADER;
+	ev.leader = leader;
+	ev.epoch = epoch;
+	ev.node = -1;
+	cluster_tell(c, &ev);
+}
+
+static void
+cluster_tell_node(
+    struct cluster *c, enum cluster_ev_type type, int id, uint64_t incarnation)
+{
+	struct cluster_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.leader = -1;
+	ev.node = id;
+	ev.incarnation = incarnation;
+	cluster_tell(c, &ev);
+}
+
+/* --- outboxes ------------------------------------------------------------- */
+
+static void
+cluster_election_out(struct cluster *c, struct election_out *out)
+{
+	struct election_event *ev;
+	struct buf b;
+	int i;
+
+	for (i = 0; i < out->nev; i++) {
+		ev = &out->ev[i];
+		switch (ev->type) {
+		case ELECT_EV_ACCEPT:
+			cluster_acc_save(c, ev->leader, ev->epoch);
+			break;
+		case ELECT_EV_SWITCH:
+			log_event("switching from [%s] to [%s]",
+			    election_state_name(ev->from),
+			    election_state_name(ev->to));
+			log_debug("switch reason: %s (epoch %llu)", ev->why,
+			    (unsigned long long)ev->epoch);
+			break;
+		case ELECT_EV_LEADER:
+			log_info("leader is [%d] in epoch [%llu] (%s)",
+			    ev->leader, (unsigned long long)ev->epoch, ev->why);
+			break;
+		case ELECT_EV_STEPDOWN:
+			log_event("stepping down as leader: %s", ev->why);
+			break;
+		}
+	}
+	buf_init(&b);
+	for (i = 0; i < out->nmsg; i++) {
+		buf_reset(&b);
+		proto_vote_encode(&b, &out->msg[i].vote);
+		cluster_send(c, out->msg[i].to, PROTO_VOTE, &b);
+	}
+	buf_free(&b);
+	cluster_check_leader(c);
+}
+
+static void
+cluster_gossip_out(struct cluster *c, struct gossip_out *out)
+{
+	struct election_out eout;
+	struct gossip_event *ev;
+	struct buf b;
+	int i, down;
+
+	for (i = 0; i < out->nev; i++) {
+		ev = &out->ev[i];
+		down = -1;
+		switch (ev->type) {
+		case GOSSIP_EV_JOINED:
+			log_info("server [%d] joined (incarnation %llu)",
+			    ev->id, (unsigned long long)ev->incarnation);
+			/* FALLTHROUGH */
+		case GOSSIP_EV_UPDATED:
+			log_info("updated [%d]'s heartbeat sequence to [%llu] "
+				 "based on message from [%d] at node time "
+				 "[%lld]",
+			    ev->id, (unsigned long long)ev->heartbeat, ev->from,
+			    (long long)cluster_node_time(c, ev->now));
+			down = ev->type == GOSSIP_EV_JOINED ? 0 : -1;
+			break;
+		case GOSSIP_EV_REJOINED:
+			log_info("server [%d] restarted: incarnation %llu, "
+				 "accepted again",
+			    ev->id, (unsigned long long)ev->incarnation);
+			down = 0;
+			break;
+		case GOSSIP_EV_REVIVED:
+			log_info("server [%d] is back (heartbeat %llu from "
+				 "itself)",
+			    ev->id, (unsigned long long)ev->heartbeat);
+			down = 0;
+			break;
+		case GOSSIP_EV_FAILED:
+			log_event("no heartbeat from server [%d] - SERVER "
+				  "FAILED",
+			    ev->id);
+			c->failures++;
+			down = 1;
+			break;
+		case GOSSIP_EV_REMOVED:
+			log_info("removed server [%d] from the table", ev->id);
+			down = 1;
+			break;
+		}
+		if (down == -1)
+			continue;
+		election_out_reset(&eout);
+		if (down)
+			election_node_down(c->election, ev->id, ev->now, &eout);
+		else
+			election_node_up(c->election, ev->id, ev->now, &eout);
+		cluster_election_out(c, &eout);
+		if (ev->type != GOSSIP_EV_REMOVED)
+			cluster_tell_node(c,
+			    down ? CLUSTER_EV_NODE_DOWN : CLUSTER_EV_NODE_UP,
+			    ev->id, ev->incarnation);
+	}
+	if (out->nto == 0)
+		return;
+	buf_init(&b);
+	proto_gossip_encode(&b, &out->msg);
+	for (i = 0; i < out->nto; i++)
+		cluster_send(c, out->to[i], PROTO_GOSSIP, &b);
+	buf_free(&b);
+}
+
+/* --- timers --------------------------------------------------------------- */
+
+static int64_t
+cluster_next(struct cluster *c)
+{
+	int64_t a = election_next_timeout(c->election);
+	int64_t b = gossip_next_timeout(c->gossip);
+
+	return a < b ? a : b;
+}
+
+/* Run both machines' due timers; returns the delay to the next. */
+static int64_t
+cluster_timer(struct ev *ev, void *arg)
+{
+	struct cluster *c = arg;
+	struct election_out eout;
+	struct gossip_out gout;
+	int64_t now = ev_now(ev), next;
+
+	gossip_out_reset(&gout);
+	gossip_tick(c->gossip, now, &gout);
+	cluster_gossip_out(c, &gout);
+	election_out_reset(&eout);
+	election_tick(c->election, now, &eout);
+	cluster_election_out(c, &eout);
+	next = cluster_next(c);
+	if (next <= now)
+		next = now + 1;
+	c->timer_at = next;
+	return next - now;
+}
+
+/* After an input: fire earlier if a machine now wants to. */
+static void
+cluster_rearm(struct cluster *c)
+{
+	int64_t now = ev_now(c->ev), next = cluster_next(c);
+
+	if (next >= c->timer_at)
+		return;
+	if (next <= now)
+		next = now + 1;
+	ev_del_timer(c->ev, c->timer);
+	c->timer = ev_add_timer(c->ev, next - now, cluster_timer, c);
+	c->timer_at = next;
+}
+
+/* --- receiving ------------------------------------------------------------ */
+
+static void
+cluster_drop(struct cluster *c, int reason, const char *detail)
+{
+	int64_t second = ev_now(c->ev) / 1000;
+
+	c->dropped[reason]++;
+	/* A flood must not fill the disk: 10 lines a second at most. */
+	if (second != c->drop_second) {
+		c->drop_second = second;
+		c->drop_lines = 0;
+	}
+	if (++c->drop_lines > CLUSTER_DROP_LOG_MAX)
+		return;
+	log_debug("dropped a datagram: %s%s%s", cluster_drop_name(reason),
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+}
+
+static void
+cluster_log_gossip(
+    struct cluster *c, int from, const struct proto_gossip *g, int64_t now)
+{
+	struct buf b;
+	int i;
+
+	buf_init(&b);
+	for (i = 0; i < g->n; i++)
+		buf_printf(&b, "%s[%d] hb %llu inc %llu %s", i ? ", " : "",
+		    g->e[i].id, (unsigned long long)g->e[i].heartbeat,
+		    (unsigned long long)g->e[i].incarnation,
+		    g->e[i].status == PROTO_GOSSIP_ALIVE ? "ALIVE" : "FAILED");
+	log_debug("gossip from [%d] at node time [%lld]: %s", from,
+	    (long long)cluster_node_time(c, now), buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void
+cluster_handle(struct cluster *c, const struct wire_msg *m)
+{
+	struct election_out eout;
+	struct gossip_out gout;
+	struct proto_vote v;
+	struct proto_gossip g;
+	int64_t now = ev_now(c->ev);
+	int unknown;
+
+	switch (m->h.type) {
+	case PROTO_VOTE:
+		if (proto_vote_decode(m->payload, m->plen, &v) == -1 ||
+		    v.sender != m->h.sender) {
+			cluster_drop(c, CLUSTER_DROP_PAYLOAD, "VOTE");
+			return;
+		}
+		election_out_reset(&eout);
+		if (election_handle_vote(c->election, &v, now, &eout) == -1) {
+			cluster_drop(c, CLUSTER_DROP_PAYLOAD, "VOTE refused");
+			return;
+		}
+		c->in[CLUSTER_MSG_VOTE]++;
+		log_debug("vote from [%d]: %s leader %d epoch %llu",
+		    m->h.sender, election_state_name(v.state),
+		    (v.flags & PROTO_VOTE_LEADER) ? v.leader : -1,
+		    (unsigned long long)v.epoch);
+		cluster_election_out(c, &eout);
+		break;
+	case PROTO_GOSSIP:
+		if (proto_gossip_decode(m->payload, m->plen, &g) == -1) {
+			cluster_drop(c, CLUSTER_DROP_PAYLOAD, "GOSSIP");
+			return;
+		}
+		c->in[CLUSTER_MSG_GOSSIP]++;
+		cluster_log_gossip(c, m->h.sender, &g, now);
+		gossip_out_reset(&gout);
+		unknown = gossip_handle(c->gossip, m->h.sender, &g, now, &gout);
+		c->unknown_entries += (uint64_t)unknown;
+		cluster_gossip_out(c, &gout);
+		break;
+	default:
+		cluster_drop(c, CLUSTER_DROP_TYPE, proto_type_name(m->h.type));
+		return;
+	}
+	cluster_rearm(c);
+}
+
+static void
+cluster_datagram(struct cluster *c, const uint8_t *p, size_t len)
+{
+	struct cluster_peer *peer;
+	struct wire_msg m;
+	enum wire_err err = WIRE_OK;
+	ssize_t r;
+
+	c->datagrams++;
+	r = wire_decode(p, len, c->key, CLUSTER_MAX_PAYLOAD, &m, &err);
+	if (r == WIRE_PARTIAL) {
+		cluster_drop(c, WIRE_ERR_SHORT, NULL);
+		return;
+	}
+	if (r < 0) {
+		cluster_drop(c,
+		    err > WIRE_OK && err < WIRE_ERR_COUNT ? (int)err
+							  : WIRE_ERR_SHORT,
+		    NULL);
+		return;
+	}
+	if ((size_t)r != len) {
+		cluster_drop(c, CLUSTER_DROP_TRAILING, NULL);
+		return;
+	}
+	if ((peer = cluster_peer(c, m.h.sender)) == NULL ||
+	    m.h.sender == c->self->id) {
+		cluster_drop(c, CLUSTER_DROP_SENDER, NULL);
+		return;
+	}
+	if (peer->seen &&
+	    (m.h.incarnation < peer->incarnation ||
+		(m.h.incarnation == peer->incarnation &&
+		    m.h.seq <= peer->seq))) {
+		cluster_drop(c, CLUSTER_DROP_REPLAY, NULL);
+		return;
+	}
+	peer->seen = 1;
+	peer->incarnation = m.h.incarnation;
+	peer->seq = m.h.seq;
+	cluster_handle(c, &m);
+}
+
+static void
+cluster_read(struct ev *ev, int fd, int what, void *arg)
+{
+	struct cluster *c = arg;
+	uint8_t pkt[65536];
+	ssize_t n;
+
+	(void)ev;
+	(void)what;
+	while ((n = recv(fd, pkt, sizeof pkt, 0)) >= 0)
+		cluster_datagram(c, pkt, (size_t)n);
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+struct cluster *
+cluster_new(struct ev *ev, const struct conf *conf, int self_id,
+    const uint8_t key[32], char **cause)
+{
+	struct cluster *c;
+	struct election_conf ec;
+	struct gossip_conf gc;
+	struct election_accepted acc;
+	struct election_out eout;
+	struct gossip_out gout;
+	struct timeval tv;
+	int i;
+
+	if (conf->nnodes > CONF_MAX_NODES || conf->nnodes > ELECT_MAX_NODES ||
+	    conf->nnodes > GOSSIP_MAX_NODES) {
+		xasprintf(
+		    cause, "%s: too many nodes (%d)", conf->path, conf->nnodes);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->ev = ev;
+	c->conf = conf;
+	c->fd = -1;
+	c->told_leader = -1;
+	c->timer_at = INT64_MAX;
+	memcpy(c->key, key, WIRE_KEY_LEN);
+	if ((c->self = conf_find_node(conf, self_id)) == NULL) {
+		xasprintf(cause, "%s: no node %d in the configuration",
+		    conf->path, self_id);
+		free(c);
+		return NULL;
+	}
+	if ((c->fd = net_udp_bind(&c->self->addr, cause)) == -1) {
+		free(c);
+		return NULL;
+	}
+	gettimeofday(&tv, NULL);
+	c->incarnation = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	c->start = ev_now(ev);
+	xasprintf(&c->acc_path, "%s/node-%d.accepted", conf->log_dir, self_id);
+
+	memset(&ec, 0, sizeof ec);
+	memset(&gc, 0, sizeof gc);
+	for (i = 0; i < conf->nnodes; i++) {
+		c->peers[c->npeers++].node = &conf->nodes[i];
+		ec.members[i].id = conf->nodes[i].id;
+		ec.members[i].voter = conf->nodes[i].role == CONF_PEER;
+		gc.members[i] = conf->nodes[i].id;
+	}
+	ec.self = gc.self = self_id;
+	ec.nmembers = gc.nmembers = conf->nnodes;
+	ec.finalize = conf->election_finalize;
+	ec.ping_interval = conf->gossip_interval;
+	ec.failure_timeout = conf->failure_timeout;
+	ec.backoff_max = 8 * conf->election_finalize;
+	gc.incarnation = c->incarnation;
+	gc.interval = conf->gossip_interval;
+	gc.failure_timeout = conf->failure_timeout;
+	gc.cleanup_timeout = conf->cleanup_timeout;
+	gc.fanout = CLUSTER_FANOUT;
+	gc.seed = c->incarnation * 0x9e3779b97f4a7c15ULL ^ (uint64_t)self_id;
+
+	cluster_acc_load(c, &acc);
+	election_out_reset(&eout);
+	c->election = election_new(&ec, &acc, c->start, &eout);
+	c->gossip = gossip_new(&gc, c->start);
+	ev_add_fd(ev, c->fd, EV_READ, cluster_read, c);
+	cluster_election_out(c, &eout);
+	gossip_out_reset(&gout);
+	gossip_tick(c->gossip, c->start, &gout);
+	cluster_gossip_out(c, &gout);
+	c->timer_at = cluster_next(c);
+	if (c->timer_at <= c->start)
+		c->timer_at = c->start + 1;
+	c->timer = ev_add_timer(ev, c->timer_at - c->start, cluster_timer, c);
+	return c;
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	ev_del_timer(c->ev, c->timer);
+	if (c->fd != -1) {
+		ev_del_fd(c->ev, c->fd);
+		close(c->fd);
+	}
+	if (c->election != NULL)
+		election_free(c->election);
+	if (c->gossip != NULL)
+		gossip_free(c->gossip);
+	free(c->acc_path);
+	memset(c->key, 0, sizeof c->key);
+	free(c);
+}
+
+int
+cluster_add_listener(struct cluster *c, cluster_listener cb, void *arg)
+{
+	if (c->nlisteners == CLUSTER_MAX_LISTENERS)
+		return -1;
+	c->listeners[c->nlisteners].cb = cb;
+	c->listeners[c->nlisteners].arg = arg;
+	c->nlisteners++;
+	return 0;
+}
+
+const char *
+cluster_role_name(struct cluster *c)
+{
+	return election_state_name(election_state(c->election));
+}
+
+int
+cluster_leader(struct cluster *c)
+{
+	return election_leader(c->election);
+}
+
+uint64_t
+cluster_epoch(struct cluster *c)
+{
+	return election_epoch(c->election);
+}
+
+int
+cluster_alive(struct cluster *c, int id)
+{
+	return gossip_alive(c->gossip, id);
+}
+
+uint64_t
+cluster_incarnation(struct cluster *c)
+{
+	return c->incarnation;
+}
+
+/* LEADER, FOLLOWER, OBSERVER or LOOKING: how /cluster-info names roles. */
+static const char *
+cluster_info_role(struct cluster *c, int id)
+{
+	switch (election_member_state(c->election, id)) {
+	case ELECT_LEADING:
+		return "LEADER";
+	case ELECT_FOLLOWING:
+		return "FOLLOWER";
+	case ELECT_OBSERVING:
+		return "OBSERVER";
+	case ELECT_LOOKING:
+		break;
+	}
+	return "LOOKING";
+}
+
+void
+cluster_write_info(struct cluster *c, struct buf *b, int json)
+{
+	const struct conf_node *n;
+	struct gossip_info info;
+	int64_t now = ev_now(c->ev);
+	int ids[CONF_MAX_NODES], nids, i, known;
+	const char *addr;
+
+	if (!json) {
+		nids = gossip_alive_set(c->gossip, ids, CONF_MAX_NODES);
+		for (i = 0; i < nids; i++)
+			buf_printf(b, "Server %d - %s\n", ids[i],
+			    cluster_info_role(c, ids[i]));
+		return;
+	}
+	buf_printf(b,
+	    "{\"self\":%d,\"state\":\"%s\",\"leader\":%d,\"epoch\":%llu,"
+	    "\"nodes\":[",
+	    c->self->id, cluster_role_name(c), cluster_leader(c),
+	    (unsigned long long)cluster_epoch(c));
+	for (i = 0; i < c->conf->nnodes; i++) {
+		n = &c->conf->nodes[i];
+		known = gossip_get(c->gossip, n->id, &info) == 0;
+		addr = net_addr_str(&n->addr);
+		buf_printf(b, "%s{\"id\":%d,\"role\":", i ? "," : "", n->id);
+		buf_json_str(b, cluster_info_role(c, n->id),
+		    strlen(cluster_info_role(c, n->id)));
+		buf_puts(b, ",\"address\":");
+		buf_json_str(b, addr, strlen(addr));
+		buf_printf(b, ",\"alive\":%s",
+		    gossip_alive(c->gossip, n->id) ? "true" : "false");
+		if (known)
+			buf_printf(b,
+			    ",\"heartbeat\":%llu,\"last_heard_ms\":%lld,"
+			    "\"incarnation\":%llu}",
+			    (unsigned long long)info.heartbeat,
+			    (long long)(now - info.last_heard),
+			    (unsigned long long)info.incarnation);
+		else
+			buf_puts(b,
+			    ",\"heartbeat\":null,\"last_heard_ms\":null,"
+			    "\"incarnation\":null}");
+	}
+	buf_puts(b, "]}\n");
+}
+
+void
+cluster_write_metrics(struct cluster *c, struct buf *b)
+{
+	static const enum election_state states[] = {
+	    ELECT_LOOKING, ELECT_FOLLOWING, ELECT_LEADING, ELECT_OBSERVING};
+	enum election_state st = election_state(c->election);
+	struct gossip_info self;
+	int ids[CONF_MAX_NODES], i;
+
+	buf_puts(b,
+	    "# HELP jdp_cluster_datagrams_received_total UDP "
+	    "datagrams received.\n"
+	    "# TYPE jdp_cluster_datagrams_received_total counter\n");
+	buf_printf(b, "jdp_cluster_datagrams_received_total %llu\n",
+	    (unsigned long long)c->datagrams);
+	buf_puts(b,
+	    "# HELP jdp_cluster_messages_received_total Cluster "
+	    "messages accepted, by type.\n"
+	    "# TYPE jdp_cluster_messages_received_total counter\n");
+	for (i = 0; i < CLUSTER_MSG_COUNT - 1; i++)
+		buf_printf(b,
+		    "jdp_cluster_messages_received_total{type=\"%s\"} %llu\n",
+		    cluster_msg_name(i), (unsigned long long)c->in[i]);
+	buf_puts(b,
+	    "# HELP jdp_cluster_messages_sent_total Cluster "
+	    "messages sent, by type.\n"
+	    "# TYPE jdp_cluster_messages_sent_total counter\n");
+	for (i = 0; i < CLUSTER_MSG_COUNT - 1; i++)
+		buf_printf(b,
+		    "jdp_cluster_messages_sent_total{type=\"%s\"} %llu\n",
+		    cluster_msg_name(i), (unsigned long long)c->out[i]);
+	buf_puts(b,
+	    "# HELP jdp_cluster_dropped_total Datagrams dropped, by "
+	    "reason.\n"
+	    "# TYPE jdp_cluster_dropped_total counter\n");
+	for (i = WIRE_OK + 1; i < CLUSTER_DROP_COUNT; i++)
+		buf_printf(b, "jdp_cluster_dropped_total{reason=\"%s\"} %llu\n",
+		    cluster_drop_name(i), (unsigned long long)c->dropped[i]);
+	buf_printf(b,
+	    "# TYPE jdp_cluster_send_errors_total counter\n"
+	    "jdp_cluster_send_errors_total %llu\n"
+	    "# TYPE jdp_cluster_gossip_unknown_entries_total counter\n"
+	    "jdp_cluster_gossip_unknown_entries_total %llu\n"
+	    "# HELP jdp_cluster_elections_total Times this node started "
+	    "looking for a leader.\n"
+	    "# TYPE jdp_cluster_elections_total counter\n"
+	    "jdp_cluster_elections_total %llu\n"
+	    "# HELP jdp_cluster_failures_total Nodes declared failed.\n"
+	    "# TYPE jdp_cluster_failures_total counter\n"
+	    "jdp_cluster_failures_total %llu\n"
+	    "# TYPE jdp_cluster_epoch gauge\n"
+	    "jdp_cluster_epoch %llu\n"
+	    "# TYPE jdp_cluster_leader gauge\n"
+	    "jdp_cluster_leader %d\n"
+	    "# TYPE jdp_cluster_alive_nodes gauge\n"
+	    "jdp_cluster_alive_nodes %d\n",
+	    (unsigned long long)c->send_errors,
+	    (unsigned long long)c->unknown_entries,
+	    (unsigned long long)election_count(c->election),
+	    (unsigned long long)c->failures,
+	    (unsigned long long)cluster_epoch(c), cluster_leader(c),
+	    gossip_alive_set(c->gossip, ids, CONF_MAX_NODES));
+	if (gossip_get(c->gossip, c->self->id, &self) == 0)
+		buf_printf(b,
+		    "# TYPE jdp_cluster_heartbeat gauge\n"
+		    "jdp_cluster_heartbeat %llu\n",
+		    (unsigned long long)self.heartbeat);
+	buf_puts(b,
+	    "# HELP jdp_cluster_state 1 for this node's election "
+	    "state.\n"
+	    "# TYPE jdp_cluster_state gauge\n");
+	for (i = 0; i < 4; i++)
+		buf_printf(b, "jdp_cluster_state{state=\"%s\"} %d\n",
+		    election_state_name(states[i]), st == states[i]);
+}

@@ -1,0 +1,346 @@
+/*
+ * test_cluster.c: the socket shell around election and gossip, on a real
+ * event loop and loopback UDP: every kind of bad datagram is dropped and
+ * counted by reason, good ones reach the state machines, the accepted pair
+ * is written to disk and read back after a restart, listeners hear about
+ * leaders and nodes, and /cluster-info and /metrics say what happened.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cluster.h"
+#include "conf.h"
+#include "ev.h"
+#include "log.h"
+#include "proto.h"
+#include "tap.h"
+#include "wire.h"
+
+static uint8_t t_key[WIRE_KEY_LEN], t_bad[WIRE_KEY_LEN];
+static int t_sock; /* plays node 2 */
+static struct sockaddr_in t_to; /* node 1's UDP address */
+static uint64_t t_seq;
+static int t_leader_events, t_last_leader = -2, t_up_events;
+
+static void
+t_listener(const struct cluster_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->type == CLUSTER_EV_LEADER) {
+		t_leader_events++;
+		t_last_leader = ev->leader;
+	} else if (ev->type == CLUSTER_EV_NODE_UP)
+		t_up_events++;
+}
+
+/* A UDP socket on a loopback port the kernel chooses. */
+static int
+t_bind(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof a;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&a, sizeof a) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) == -1)
+		abort();
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Send one frame as `sender` to node 1, with payload and options. */
+static void
+t_send(int type, int sender, uint64_t inc, uint64_t seq, const struct buf *p,
+    const uint8_t *key, int cut, int extra)
+{
+	struct wire_hdr h;
+	struct buf b;
+
+	memset(&h, 0, sizeof h);
+	h.version = WIRE_VERSION;
+	h.type = (uint8_t)type;
+	h.sender = (uint16_t)sender;
+	h.incarnation = inc;
+	h.seq = seq;
+	buf_init(&b);
+	wire_encode(&b, &h, p != NULL ? buf_data(p) : NULL,
+	    p != NULL ? buf_len(p) : 0, key);
+	if (extra)
+		buf_add(&b, "x", 1);
+	sendto(t_sock, buf_data(&b), buf_len(&b) - (size_t)cut, 0,
+	    (struct sockaddr *)&t_to, sizeof t_to);
+	buf_free(&b);
+}
+
+/* A GOSSIP payload with node 2's own entry. */
+static void
+t_gossip(struct buf *p, uint64_t inc, uint64_t hb)
+{
+	struct proto_gossip g;
+
+	memset(&g, 0, sizeof g);
+	g.n = 1;
+	g.e[0].id = 2;
+	g.e[0].incarnation = inc;
+	g.e[0].heartbeat = hb;
+	buf_reset(p);
+	proto_gossip_encode(p, &g);
+}
+
+static void
+t_vote(struct buf *p, int sender, int state, int leader, uint64_t epoch)
+{
+	struct proto_vote v;
+
+	memset(&v, 0, sizeof v);
+	v.sender = (uint16_t)sender;
+	v.state = (uint8_t)state;
+	v.flags = PROTO_VOTE_LEADER;
+	v.leader = (uint16_t)leader;
+	v.epoch = epoch;
+	buf_reset(p);
+	proto_vote_encode(p, &v);
+}
+
+/* A metric's value from cluster_write_metrics, -1 if absent. */
+static long long
+t_metric(struct cluster *c, const char *name)
+{
+	struct buf b;
+	const char *s, *at;
+	long long v = -1;
+
+	buf_init(&b);
+	cluster_write_metrics(c, &b);
+	s = buf_cstr(&b);
+	for (at = strstr(s, name); at != NULL; at = strstr(at + 1, name)) {
+		if ((at == s || at[-1] == '\n') && at[strlen(name)] == ' ') {
+			v = atoll(at + strlen(name) + 1);
+			break;
+		}
+	}
+	buf_free(&b);
+	return v;
+}
+
+/* Run the loop until cond(c) holds or 3 s pass. */
+static int
+t_until(struct ev *ev, struct cluster *c, int (*cond)(struct cluster *))
+{
+	int64_t end = ev_update_time(ev) + 3000;
+
+	while (!cond(c)) {
+		if (ev_update_time(ev) > end)
+			return 0;
+		ev_run_once(ev, 20);
+	}
+	return 1;
+}
+
+static int
+t_drained(struct cluster *c)
+{
+	static long long last = -1;
+	long long n = t_metric(c, "jdp_cluster_datagrams_received_total");
+	int same = n == last;
+
+	last = n;
+	return same && n > 0;
+}
+
+static int
+t_following(struct cluster *c)
+{
+	return cluster_leader(c) == 2;
+}
+
+/* Receive what node 1 sent to "node 2"; 1 if a valid frame from 1 came. */
+static int
+t_received_valid(int *types)
+{
+	uint8_t pkt[65536];
+	struct wire_msg m;
+	enum wire_err err;
+	ssize_t n;
+	int good = 0;
+
+	while ((n = recv(t_sock, pkt, sizeof pkt, MSG_DONTWAIT)) > 0) {
+		if (wire_decode(pkt, (size_t)n, t_key, 65536, &m, &err) == n &&
+		    m.h.sender == 1) {
+			good = 1;
+			*types |= 1 << m.h.type;
+		}
+	}
+	return good;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/jdp-test-cluster.XXXXXX", *text, *cause = NULL;
+	struct conf *conf;
+	struct cluster *c;
+	struct ev *ev;
+	struct buf p, info;
+	int port1, port2, probe, i, types = 0;
+	FILE *f;
+	char line[128];
+
+	for (i = 0; i < WIRE_KEY_LEN; i++) {
+		t_key[i] = (uint8_t)(i * 7 + 1);
+		t_bad[i] = (uint8_t)(i * 7 + 2);
+	}
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	/* Node 2 is our socket; node 1 gets a port the kernel found free. */
+	t_sock = t_bind(&port2);
+	probe = t_bind(&port1);
+	close(probe);
+	if (asprintf(&text,
+		"node 0 gateway 127.0.0.1:1000 http 1005\n"
+		"node 1 peer 127.0.0.1:%d\n"
+		"node 2 peer 127.0.0.1:%d\n"
+		"cluster-key-file /nonexistent\n"
+		"log-dir %s\n",
+		port1, port2, dir) == -1)
+		return 1;
+	if (conf_parse("test.conf", text, &conf, &cause) == -1) {
+		printf("Bail out! %s\n", cause);
+		return 1;
+	}
+	free(text);
+	if (log_open(1, dir, LOGLVL_ERROR, &cause) == -1) {
+		printf("Bail out! %s\n", cause);
+		return 1;
+	}
+	t_to = conf_find_node(conf, 1)->addr;
+
+	ev = ev_new();
+	c = cluster_new(ev, conf, 1, t_key, &cause);
+	if (c == NULL) {
+		printf("Bail out! %s\n", cause);
+		return 1;
+	}
+	ok(cluster_add_listener(c, t_listener, NULL) == 0, "a listener");
+	is_str(cluster_role_name(c), "LOOKING", "a new peer is LOOKING");
+	is_int(cluster_leader(c), -1, "with no leader");
+
+	buf_init(&p);
+	t_gossip(&p, 5, 10);
+	t_send(PROTO_GOSSIP, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	t_send(PROTO_GOSSIP, 2, 5, t_seq, &p, t_key, 0, 0); /* replay */
+	t_send(PROTO_GOSSIP, 2, 5, ++t_seq, &p, t_bad, 0, 0);
+	t_send(PROTO_GOSSIP, 9, 5, ++t_seq, &p, t_key, 0, 0);
+	t_send(PROTO_GOSSIP, 1, 5, ++t_seq, &p, t_key, 0, 0);
+	t_send(PROTO_WORK, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	t_send(PROTO_VOTE, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	t_send(PROTO_GOSSIP, 2, 5, ++t_seq, &p, t_key, 10, 0);
+	t_send(PROTO_GOSSIP, 2, 5, ++t_seq, &p, t_key, 0, 1);
+	sendto(t_sock, "garbage", 7, 0, (struct sockaddr *)&t_to, sizeof t_to);
+	t_vote(&p, 3, PROTO_LOOKING, 3, 0);
+	t_send(PROTO_VOTE, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	t_send(PROTO_VOTE, 2, 4, ++t_seq, &p, t_key, 0, 0); /* older inc */
+	ok(t_until(ev, c, t_drained), "the datagrams arrive");
+
+	is_int(t_metric(c, "jdp_cluster_datagrams_received_total"), 12,
+	    "12 datagrams received");
+	is_int(
+	    t_metric(c, "jdp_cluster_messages_received_total{type=\"GOSSIP\"}"),
+	    1, "1 GOSSIP accepted");
+	ok(cluster_alive(c, 2), "node 2 is alive from its gossip");
+	is_int(t_up_events, 1, "listeners heard node 2 come up");
+	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"replay\"}"), 2,
+	    "a repeated sequence and an older incarnation: replay");
+	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"tag\"}"), 1,
+	    "wrong key: tag");
+	is_int(
+	    t_metric(c, "jdp_cluster_dropped_total{reason=\"unknown_sender\"}"),
+	    2, "sender 9 and a sender claiming to be us: unknown_sender");
+	is_int(
+	    t_metric(c, "jdp_cluster_dropped_total{reason=\"unknown_type\"}"),
+	    1, "a WORK frame over UDP: unknown_type");
+	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"bad_payload\"}"),
+	    2,
+	    "a GOSSIP body as VOTE, a VOTE naming another sender: bad_payload");
+	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"short\"}"), 1,
+	    "a cut frame: short");
+	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"trailing\"}"), 1,
+	    "a byte after the frame: trailing");
+	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"magic\"}"), 1,
+	    "plain garbage: magic");
+	is_str(cluster_role_name(c), "LOOKING", "none of it changed the state");
+
+	/* 2 votes for itself: 1 adopts it, 2 of 2 voters agree. */
+	t_vote(&p, 2, PROTO_LOOKING, 2, 0);
+	t_send(PROTO_VOTE, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	ok(t_until(ev, c, t_following), "1 follows 2 after the finalize wait");
+	is_str(cluster_role_name(c), "FOLLOWING", "role FOLLOWING");
+	ok(t_leader_events >= 1 && t_last_leader == 2,
+	    "listeners heard leader 2");
+	is_int(t_metric(c, "jdp_cluster_state{state=\"FOLLOWING\"}"), 1,
+	    "/metrics: state FOLLOWING");
+	ok(t_received_valid(&types) && (types & (1 << PROTO_VOTE)) &&
+		(types & (1 << PROTO_GOSSIP)),
+	    "1 sent authenticated VOTE and GOSSIP frames to 2");
+
+	t_vote(&p, 2, PROTO_LEADING, 2, 0);
+	t_send(PROTO_VOTE, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	ok(t_until(ev, c, t_drained), "a LEADING ping arrives");
+	buf_init(&info);
+	cluster_write_info(c, &info, 0);
+	is_str(buf_cstr(&info), "Server 1 - FOLLOWER\nServer 2 - LEADER\n",
+	    "/cluster-info text: live nodes sorted, with roles");
+	buf_reset(&info);
+	cluster_write_info(c, &info, 1);
+	ok(strstr(buf_cstr(&info), "\"leader\":2,\"epoch\":0,") != NULL &&
+		strstr(buf_cstr(&info),
+		    "{\"id\":0,\"role\":\"OBSERVER\","
+		    "\"address\":\"127.0.0.1:") != NULL &&
+		strstr(buf_cstr(&info), "\"alive\":false,\"heartbeat\":null") !=
+		    NULL &&
+		strstr(buf_cstr(&info), "\"id\":2,\"role\":\"LEADER\"") != NULL,
+	    "/cluster-info JSON: leader, epoch, every node");
+	buf_free(&info);
+
+	/* The accepted pair is on disk and survives a restart. */
+	if (asprintf(&text, "%s/node-1.accepted", dir) == -1)
+		return 1;
+	f = fopen(text, "r");
+	ok(f != NULL && fgets(line, sizeof line, f) != NULL &&
+		strcmp(line, "epoch 0 leader 2\n") == 0,
+	    "node-1.accepted holds epoch 0 leader 2");
+	if (f != NULL)
+		fclose(f);
+	cluster_free(c);
+	c = cluster_new(ev, conf, 1, t_key, &cause);
+	ok(c != NULL, "restart on the same port");
+	is_int(cluster_epoch(c), 1, "after the restart it looks in epoch 1");
+	cluster_free(c);
+	unlink(text);
+	free(text);
+
+	buf_free(&p);
+	ev_free(ev);
+	conf_free(conf);
+	log_close();
+	for (i = 0; i < 2; i++) {
+		if (asprintf(&text, "%s/node-1.%s.log", dir,
+			i ? "verbose" : "summary") == -1)
+			return 1;
+		unlink(text);
+		free(text);
+	}
+	rmdir(dir);
+	close(t_sock);
+	return tap_done();
+}
