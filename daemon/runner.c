@@ -497,6 +497,9 @@ runner_proc_start(struct runner *r, int compiler)
 	args[n++] = "-XX:+UseSerialGC";
 	args[n++] = "-XX:-UsePerfData";
 	args[n++] = "-XX:+DisplayVMOutputToStderr";
+	/* Unified logging defaults to stdout, which is the job's. */
+	args[n++] = "-Xlog:disable";
+	args[n++] = "-Xlog:all=warning:stderr";
 	args[n++] = "-Xshare:auto";
 	args[n++] = "-Dfile.encoding=UTF-8";
 	args[n++] = "-Djava.io.tmpdir=/tmp";

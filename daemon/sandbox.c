@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -44,6 +45,7 @@ enum sandbox_cg { SANDBOX_CG_NONE, SANDBOX_CG_V1, SANDBOX_CG_V2 };
 struct sandbox {
 	enum sandbox_mode mode;
 	int tmp_size; /* bwrap knows --size */
+	int nobody; /* unsandboxed as root: drop to 65534 */
 	char *bwrap;
 	char *java; /* real path */
 	char *java_home;
@@ -523,6 +525,27 @@ sandbox_probe(
 	return rc;
 }
 
+/* Can uid 65534 read the jar? (Unsandboxed runs as root drop to it.) */
+static int
+sandbox_nobody_reads(const char *jar)
+{
+	pid_t pid;
+	int status, fd;
+
+	if ((pid = fork()) == -1)
+		return 0;
+	if (pid == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+		    setuid(65534) == -1)
+			_exit(1);
+		fd = open(jar, O_RDONLY);
+		_exit(fd == -1 ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* Mirror the host's top-level symlinks (/lib -> usr/lib) and dirs. */
 static void
 sandbox_find_layout(struct sandbox *sb)
@@ -617,9 +640,10 @@ sandbox_new(const struct conf *conf, char **cause)
 
 	bwrap = getenv("JDP_BWRAP"); /* tests point this elsewhere */
 	sb->bwrap = xstrdup(bwrap != NULL ? bwrap : JDP_BWRAP);
-	if (access(sb->bwrap, X_OK) != 0)
+	if (access(sb->bwrap, X_OK) != 0) {
 		xasprintf(&err, "%s: %s", sb->bwrap, strerror(errno));
-	else if (sandbox_probe(sb, SANDBOX_USERNS, 1, &err) == 0)
+		sb->mode = SANDBOX_NONE;
+	} else if (sandbox_probe(sb, SANDBOX_USERNS, 1, &err) == 0)
 		sb->mode = SANDBOX_USERNS, sb->tmp_size = 1;
 	else if (sandbox_probe(sb, SANDBOX_USERNS, 0, &err2) == 0)
 		sb->mode = SANDBOX_USERNS;
@@ -643,12 +667,19 @@ sandbox_new(const struct conf *conf, char **cause)
 		sandbox_free(sb);
 		return NULL;
 	}
+	if (sb->mode == SANDBOX_NONE && geteuid() == 0) {
+		sb->nobody = sandbox_nobody_reads(sb->jar);
+		if (!sb->nobody)
+			log_warn("runner: uid 65534 cannot read %s: "
+				 "unsandboxed jobs run as root",
+			    sb->jar);
+	}
 	if (sb->mode == SANDBOX_NONE)
 		log_warn(
 		    "runner: bubblewrap is not usable (%s); "
 		    "allow-unsandboxed is set, so jobs run WITHOUT a sandbox "
-		    "(rlimits and seccomp only)",
-		    err);
+		    "(%srlimits and seccomp only)",
+		    err, sb->nobody ? "as uid 65534, " : "");
 	else if (sb->mode == SANDBOX_BWRAP)
 		log_warn("runner: bubblewrap cannot create a user namespace "
 			 "here (%s); jobs run in bwrap as uid %ld with no "
@@ -668,6 +699,7 @@ sandbox_new(const struct conf *conf, char **cause)
 	xasprintf(&sb->desc, "%s, seccomp, rlimits, %s",
 	    sb->mode == SANDBOX_USERNS ? "bwrap (user namespace, uid 65534)"
 		: sb->mode == SANDBOX_BWRAP ? "bwrap (no user namespace)"
+		: sb->nobody		    ? "UNSANDBOXED (uid 65534)"
 					    : "UNSANDBOXED",
 	    cg);
 	log_info("runner: sandbox: %s", sb->desc);
@@ -831,6 +863,14 @@ sandbox_child(struct sandbox *sb, const char *const *argv, const int fds[4],
 	if (lim->nofile != 0) {
 		rl.rlim_cur = rl.rlim_max = (rlim_t)lim->nofile;
 		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (sb->mode == SANDBOX_NONE && sb->nobody) {
+		if (chdir("/tmp") == -1 || setgroups(0, NULL) == -1 ||
+		    setgid(65534) == -1 || setuid(65534) == -1) {
+			dprintf(2, "jdp: cannot become nobody: %s\n",
+			    strerror(errno));
+			_exit(126);
+		}
 	}
 	if (sb->mode == SANDBOX_NONE) {
 		prog.len =
