@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "cluster.h"
 #include "conf.h"
 #include "ev.h"
 #include "gateway.h"
@@ -78,6 +79,7 @@ struct gw_req {
 	int64_t held_since;
 	int64_t sent_at;
 	uint64_t sent_gen; /* link generation */
+	int sent_to; /* leader it was last sent to */
 	int sends;
 	struct gw_req *hnext;
 	TAILQ_ENTRY(gw_req) entry;
@@ -384,9 +386,14 @@ gateway_flush(struct gateway *g)
 		g->nheld--;
 		if (r->sends++ > 0) {
 			g->resends++;
-			log_info("request %llx resent to leader [%d]",
-			    (unsigned long long)r->id, g->leader);
+			if (r->sent_to != g->leader)
+				log_info("request %llx resent to leader [%d]",
+				    (unsigned long long)r->id, g->leader);
+			else
+				log_debug("request %llx resent to leader [%d]",
+				    (unsigned long long)r->id, g->leader);
 		}
+		r->sent_to = g->leader;
 		g->sends++;
 		gateway_send(g, PROTO_WORK, r->id, buf_data(&r->work),
 		    buf_len(&r->work));
@@ -736,6 +743,25 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 	g->cache = cache_new(conf->cache_size);
 	g->tick = ev_add_timer(ev, GW_TICK_MS, gateway_tick, g);
 	return g;
+}
+
+struct gateway *
+gateway_new_node(struct ev *ev, const struct conf *conf, int self,
+    const uint8_t *key, struct cluster *cluster, httpd_handler fallback,
+    void *fallback_arg, char **cause)
+{
+	struct work_hooks h;
+
+	work_hooks_cluster(&h, cluster);
+	return gateway_new(ev, conf, self, cluster_incarnation(cluster), key,
+	    &h, fallback, fallback_arg, cause);
+}
+
+void
+gateway_cluster_event(const struct cluster_event *e, void *arg)
+{
+	if (e->type == CLUSTER_EV_LEADER)
+		gateway_leader_changed(arg, e->leader, e->epoch);
 }
 
 void

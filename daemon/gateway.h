@@ -15,6 +15,8 @@
 #include "httpd.h"
 #include "work.h"
 
+struct cluster;
+struct cluster_event;
 struct conf;
 struct ev;
 struct gateway;
@@ -27,6 +29,11 @@ struct gateway;
  */
 struct gateway *gateway_new(struct ev *, const struct conf *, int, uint64_t,
     const uint8_t *, const struct work_hooks *, httpd_handler, void *, char **);
+/* The same for a real node, with the cluster's view and incarnation. */
+struct gateway *gateway_new_node(struct ev *, const struct conf *, int,
+    const uint8_t *, struct cluster *, httpd_handler, void *, char **);
+/* A cluster_listener that tells the gateway about leader changes. */
+void gateway_cluster_event(const struct cluster_event *, void *);
 /* Answer every open request with 503, close the port and the link. */
 void gateway_free(struct gateway *);
 /*

@@ -18,14 +18,18 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cluster.h"
 #include "conf.h"
 #include "ev.h"
+#include "gateway.h"
 #include "http.h"
 #include "httpd.h"
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "runner.h"
 #include "wire.h"
+#include "work.h"
 #include "xmalloc.h"
 
 /* Largest log slice one GET /logs/... returns. */
@@ -43,6 +47,10 @@ struct node {
 	int sigfd;
 	struct httpd *http; /* node HTTP, port + 3 */
 	struct httpd *public; /* gateway's public port */
+	struct cluster *cluster;
+	struct runner *runner; /* peers */
+	struct work *work;
+	struct gateway *gateway; /* the gateway's public port */
 
 	uint64_t udp_in;
 	uint64_t udp_dropped;
@@ -54,6 +62,8 @@ node_role_name(void *arg)
 {
 	struct node *n = arg;
 
+	if (n->cluster != NULL)
+		return cluster_role_name(n->cluster);
 	return n->self->role == CONF_GATEWAY ? "OBSERVING" : "LOOKING";
 }
 
@@ -157,9 +167,53 @@ node_http_metrics(struct node *n, struct httpd_conn *c)
 	httpd_write_metrics(n->http, &b, "jdp_node_http");
 	if (n->public != NULL)
 		httpd_write_metrics(n->public, &b, "jdp_public_http");
+	if (n->cluster != NULL)
+		cluster_write_metrics(n->cluster, &b);
+	if (n->work != NULL)
+		work_write_metrics(n->work, &b);
+	if (n->runner != NULL)
+		runner_write_metrics(n->runner, &b);
+	if (n->gateway != NULL)
+		gateway_write_metrics(n->gateway, &b);
 	httpd_reply(c, 200, "text/plain; version=0.0.4", buf_data(&b),
 	    buf_len(&b), NULL);
 	buf_free(&b);
+}
+
+/* GET /cluster-info: text, or JSON with Accept or ?format=json. */
+static void
+node_http_cluster_info(
+    struct node *n, struct httpd_conn *c, const struct http_request *req)
+{
+	const struct http_span *accept;
+	struct http_span v;
+	struct buf b;
+	int json;
+
+	accept = http_header_get(req, "Accept");
+	json = (http_query_get(req, "format", &v) && v.len == 4 &&
+		   memcmp(v.p, "json", 4) == 0) ||
+	    http_media_type_is(accept, "application/json");
+	buf_init(&b);
+	cluster_write_info(n->cluster, &b, json);
+	httpd_reply(c, 200,
+	    json ? "application/json" : "text/plain; charset=utf-8",
+	    buf_data(&b), buf_len(&b), NULL);
+	buf_free(&b);
+}
+
+/* A connection on the work port goes to the work module. */
+static void
+node_tcp_accept(struct ev *ev, int fd, int what, void *arg)
+{
+	struct node *n = arg;
+	int c;
+
+	(void)ev;
+	(void)what;
+	while (
+	    (c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1)
+		work_accept(n->work, c);
 }
 
 /* Paths are compared exactly (case matters). */
@@ -192,23 +246,10 @@ node_http(struct httpd_conn *c, const struct http_request *req,
 		node_http_logs(c, req, LOG_VERBOSE);
 	else if (node_path_is(req, "/metrics"))
 		node_http_metrics(n, c);
+	else if (node_path_is(req, "/cluster-info"))
+		node_http_cluster_info(n, c, req);
 	else
 		node_reply_text(c, 404, "not found\n");
-}
-
-/* Datagrams: the cluster protocol is not wired in yet; count and drop. */
-static void
-node_udp_read(struct ev *ev, int fd, int what, void *arg)
-{
-	struct node *n = arg;
-	uint8_t pkt[65536];
-
-	(void)ev;
-	(void)what;
-	while (recv(fd, pkt, sizeof pkt, 0) >= 0) {
-		n->udp_in++;
-		n->udp_dropped++;
-	}
 }
 
 static void
@@ -233,13 +274,10 @@ node_bind(struct node *n, char **cause)
 	struct sockaddr_in a;
 	sigset_t set;
 
-	if ((n->udp = net_udp_bind(&n->self->addr, cause)) == -1)
-		return -1;
-	ev_add_fd(n->ev, n->udp, EV_READ, node_udp_read, n);
-
 	a = net_addr_offset(&n->self->addr, CONF_TCP_OFFSET);
 	if ((n->tcp = net_tcp_listen(&a, 128, cause)) == -1)
 		return -1;
+	ev_add_fd(n->ev, n->tcp, EV_READ, node_tcp_accept, n);
 
 	http_limits_default(&lim);
 	lim.max_body = conf->max_body;
@@ -248,14 +286,6 @@ node_bind(struct node *n, char **cause)
 	    n->ev, &a, &lim, conf->client_timeout, node_http, n, cause);
 	if (n->http == NULL)
 		return -1;
-	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {
-		a = n->self->addr;
-		a.sin_port = htons(n->self->http_port);
-		n->public = httpd_new(
-		    n->ev, &a, &lim, conf->client_timeout, node_http, n, cause);
-		if (n->public == NULL)
-			return -1;
-	}
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -297,6 +327,25 @@ node_new(const struct conf *conf, int id, char **cause)
 		*cause = why;
 		goto fail;
 	}
+	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
+		goto fail;
+	n->incarnation = cluster_incarnation(n->cluster);
+	if (n->self->role == CONF_PEER &&
+	    (n->runner = runner_new(n->ev, conf, &why)) == NULL) {
+		/* It still votes and can lead; jobs sent to it are refused. */
+		log_error("runner: %s; this node will refuse jobs", why);
+		free(why);
+	}
+	n->work = work_new_node(n->ev, conf, id, n->key, n->cluster, n->runner);
+	cluster_add_listener(n->cluster, work_cluster_event, n->work);
+	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {
+		n->gateway = gateway_new_node(
+		    n->ev, conf, id, n->key, n->cluster, node_http, n, cause);
+		if (n->gateway == NULL)
+			goto fail;
+		cluster_add_listener(
+		    n->cluster, gateway_cluster_event, n->gateway);
+	}
 	log_set_role(node_role_name, n);
 	log_info("jdpd %s started as %s %s (incarnation %llu)", VERSION,
 	    conf_role_name(n->self->role), net_addr_str(&n->self->addr),
@@ -321,6 +370,10 @@ node_free(struct node *n)
 {
 	if (n == NULL)
 		return;
+	gateway_free(n->gateway);
+	work_free(n->work);
+	runner_free(n->runner);
+	cluster_free(n->cluster);
 	httpd_free(n->public);
 	httpd_free(n->http);
 	if (n->udp != -1) {

@@ -27,12 +27,14 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cluster.h"
 #include "conf.h"
 #include "ev.h"
 #include "link.h"
 #include "log.h"
 #include "net.h"
 #include "proto.h"
+#include "runner.h"
 #include "wire.h"
 #include "work.h"
 #include "xmalloc.h"
@@ -115,6 +117,7 @@ struct work {
 	uint64_t incarnation;
 	const uint8_t *key;
 	struct work_hooks hooks;
+	struct work_glue *glue; /* work_new_node's, else NULL */
 	uint64_t seq;
 	struct work_peer *peers; /* parallel to conf->nodes */
 	TAILQ_HEAD(, work_conn) conns;
@@ -155,6 +158,7 @@ struct work {
 static void work_conn_msg(struct link *, const struct wire_msg *, void *);
 static void work_conn_closed(struct link *, enum wire_err, void *);
 static void work_leader_dispatch(struct work *);
+static void work_glue_free(struct work_glue *);
 
 /* ---- tables -------------------------------------------------------- */
 
@@ -520,47 +524,76 @@ work_leader_on_work(
 	(void)c;
 }
 
-/* RESULT from a follower (on our link to it). */
+/*
+ * The follower `from` holds a result: acknowledge it so that it forgets it
+ * (this node's own follower table when from is this node).
+ */
 static void
-work_leader_on_result(
-    struct work *w, struct work_conn *c, const struct wire_msg *m)
+work_leader_ack_follower(struct work *w, int from, uint64_t id)
+{
+	struct work_peer *p;
+	struct work_job *fj;
+
+	if (from == w->self->id) {
+		if ((fj = work_table_find(&w->fjobs, id)) != NULL &&
+		    fj->state == WORK_DONE)
+			work_table_remove(&w->fjobs, fj);
+	} else if ((p = work_peer(w, from)) != NULL && p->out != NULL)
+		work_send(w, p->out, PROTO_RESULT_ACK, id, NULL, 0);
+}
+
+/*
+ * A RESULT payload for id from follower `from` (which may be this node, for
+ * a job it ran as a follower before it took office).
+ */
+static void
+work_leader_take_result(
+    struct work *w, int from, uint64_t id, const uint8_t *payload, size_t plen)
 {
 	struct proto_result pr;
 	struct work_job *j;
 
-	if (proto_result_decode(m->payload, m->plen, &pr) == -1) {
+	if (proto_result_decode(payload, plen, &pr) == -1) {
 		w->drops[WORK_DROP_PAYLOAD]++;
 		log_warn("dropped RESULT %llx from [%d]: bad payload",
-		    (unsigned long long)m->h.reqid, m->h.sender);
+		    (unsigned long long)id, from);
 		return;
 	}
 	w->leader_results++;
-	j = work_table_find(&w->ljobs, m->h.reqid);
-	if (j == NULL && work_leader_recently_acked(w, m->h.reqid)) {
+	j = work_table_find(&w->ljobs, id);
+	if (j == NULL && work_leader_recently_acked(w, id)) {
 		/* Already delivered and acknowledged: a late duplicate. */
 		w->duplicates++;
-		work_send(w, c, PROTO_RESULT_ACK, m->h.reqid, NULL, 0);
+		work_leader_ack_follower(w, from, id);
 		return;
 	}
 	if (j == NULL) {
 		/* Finished under an old leader: hold it for the retry. */
-		j = work_table_add(w, &w->ljobs, m->h.reqid);
+		j = work_table_add(w, &w->ljobs, id);
 		w->collected_done++;
 	} else if (j->state == WORK_DONE) {
 		w->duplicates++;
-		if (j->result_from != m->h.sender)
-			work_send(w, c, PROTO_RESULT_ACK, m->h.reqid, NULL, 0);
+		if (j->result_from != from)
+			work_leader_ack_follower(w, from, id);
 		return;
 	}
 	work_leader_unqueue(w, j);
 	j->state = WORK_DONE;
 	j->since = ev_now(w->ev);
-	j->result_from = m->h.sender;
+	j->result_from = from;
 	buf_reset(&j->result);
-	buf_add(&j->result, m->payload, m->plen);
+	buf_add(&j->result, payload, plen);
 	log_info("job %llx: %s from follower [%d]", (unsigned long long)j->id,
-	    proto_result_status_name(pr.status), m->h.sender);
+	    proto_result_status_name(pr.status), from);
 	work_leader_deliver(w, j);
+}
+
+/* RESULT from a follower (on our link to it). */
+static void
+work_leader_on_result(struct work *w, const struct wire_msg *m)
+{
+	work_leader_take_result(
+	    w, m->h.sender, m->h.reqid, m->payload, m->plen);
 }
 
 /* RESULT_ACK from a gateway: pass it on to the follower and forget. */
@@ -568,13 +601,11 @@ static void
 work_leader_on_ack(struct work *w, const struct wire_msg *m)
 {
 	struct work_job *j;
-	struct work_peer *p;
 
 	if ((j = work_table_find(&w->ljobs, m->h.reqid)) == NULL ||
 	    j->state != WORK_DONE)
 		return;
-	if ((p = work_peer(w, j->result_from)) != NULL && p->out != NULL)
-		work_send(w, p->out, PROTO_RESULT_ACK, j->id, NULL, 0);
+	work_leader_ack_follower(w, j->result_from, j->id);
 	w->acked[w->acked_pos] = j->id;
 	w->acked_pos = (w->acked_pos + 1) % WORK_ACKED_RING;
 	work_leader_forget(w, j);
@@ -642,6 +673,7 @@ work_leader_on_last_work(struct work *w, const struct wire_msg *m)
 static void
 work_leader_start(struct work *w, uint64_t epoch)
 {
+	struct work_job *j, *fj;
 	struct work_peer *p;
 	struct work_conn *c;
 	int i;
@@ -654,6 +686,19 @@ work_leader_start(struct work *w, uint64_t epoch)
 	w->collect_until = ev_now(w->ev) + w->conf->failure_timeout;
 	log_event("NEW_LEADER_GETTING_LAST_WORK (epoch %llu)",
 	    (unsigned long long)epoch);
+	/* What this node ran as a follower counts as collected already. */
+	TAILQ_FOREACH(fj, &w->fjobs.all, entry)
+	{
+		if (fj->state == WORK_DONE) {
+			work_leader_take_result(w, w->self->id, fj->id,
+			    buf_data(&fj->result), buf_len(&fj->result));
+			continue;
+		}
+		j = work_table_add(w, &w->ljobs, fj->id);
+		j->state = WORK_RUNNING;
+		j->follower = w->self->id;
+		w->collected_running++;
+	}
 	for (i = 0; i < w->conf->nnodes; i++) {
 		p = &w->peers[i];
 		if (p->node->role != CONF_PEER || p->node->id == w->self->id ||
@@ -703,6 +748,12 @@ work_follower_done(const struct proto_result *r, void *arg)
 	log_info("job %llx done: %s (compile %u ms, run %u ms)",
 	    (unsigned long long)j->id, proto_result_status_name(r->status),
 	    r->compile_ms, r->run_ms);
+	if (w->leading) {
+		/* Started as a follower before this node took office. */
+		work_leader_take_result(w, w->self->id, j->id,
+		    buf_data(&j->result), buf_len(&j->result));
+		return;
+	}
 	if ((c = work_follower_uplink(w, j)) != NULL)
 		work_send(w, c, PROTO_RESULT, j->id, buf_data(&j->result),
 		    buf_len(&j->result));
@@ -907,7 +958,7 @@ work_conn_msg(struct link *l, const struct wire_msg *m, void *arg)
 			w->drops[WORK_DROP_STALE]++;
 			break;
 		}
-		work_leader_on_result(w, c, m);
+		work_leader_on_result(w, m);
 		break;
 	case PROTO_LAST_WORK_REPLY:
 		if (!w->leading) {
@@ -1063,8 +1114,188 @@ work_free(struct work *w)
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		work_conn_close(w, c);
 	ev_del_timer(w->ev, w->tick);
+	work_glue_free(w->glue);
 	free(w->peers);
 	free(w);
+}
+
+/* ---- node glue: hooks backed by the cluster and the runner ---------- */
+
+struct work_glue_job {
+	struct work_glue *g;
+	uint64_t handle;
+	work_done_cb done;
+	void *arg;
+	TAILQ_ENTRY(work_glue_job) entry;
+};
+
+struct work_glue {
+	struct cluster *cluster;
+	struct runner *runner;
+	TAILQ_HEAD(, work_glue_job) jobs;
+};
+
+static int
+work_glue_leader(void *arg)
+{
+	return cluster_leader(arg);
+}
+
+static uint64_t
+work_glue_epoch(void *arg)
+{
+	return cluster_epoch(arg);
+}
+
+static int
+work_glue_alive(void *arg, int id)
+{
+	return cluster_alive(arg, id);
+}
+
+void
+work_hooks_cluster(struct work_hooks *h, struct cluster *cluster)
+{
+	memset(h, 0, sizeof *h);
+	h->arg = cluster;
+	h->leader = work_glue_leader;
+	h->epoch = work_glue_epoch;
+	h->alive = work_glue_alive;
+}
+
+static int
+work_glue_leader_g(void *arg)
+{
+	return cluster_leader(((struct work_glue *)arg)->cluster);
+}
+
+static uint64_t
+work_glue_epoch_g(void *arg)
+{
+	return cluster_epoch(((struct work_glue *)arg)->cluster);
+}
+
+static int
+work_glue_alive_g(void *arg, int id)
+{
+	return cluster_alive(((struct work_glue *)arg)->cluster, id);
+}
+
+static void
+work_glue_done(const struct runner_result *rr, void *arg)
+{
+	struct work_glue_job *gj = arg;
+	struct proto_result r;
+
+	memset(&r, 0, sizeof r);
+	r.status = (uint8_t)rr->status; /* the numbers are the same */
+	if (r.status >= PROTO_RESULT_NSTATUS)
+		r.status = PROTO_RESULT_REJECTED;
+	r.compile_ms = (uint32_t)(rr->compile_ms < 0 ? 0 : rr->compile_ms);
+	r.run_ms = (uint32_t)(rr->run_ms < 0 ? 0 : rr->run_ms);
+	r.body = (const uint8_t *)rr->body;
+	r.body_len = rr->body_len;
+	r.out = (const uint8_t *)rr->out;
+	r.out_len = rr->out_len;
+	r.err = (const uint8_t *)rr->err;
+	r.err_len = rr->err_len;
+	TAILQ_REMOVE(&gj->g->jobs, gj, entry);
+	gj->done(&r, gj->arg);
+	free(gj);
+}
+
+static uint64_t
+work_glue_run(void *arg, uint64_t reqid, const struct proto_work *pw,
+    work_done_cb done, void *done_arg)
+{
+	struct work_glue *g = arg;
+	struct work_glue_job *gj;
+
+	(void)reqid;
+	gj = xcalloc(1, sizeof *gj);
+	gj->g = g;
+	gj->done = done;
+	gj->arg = done_arg;
+	TAILQ_INSERT_TAIL(&g->jobs, gj, entry);
+	/* The runner takes no stdin or per-job timeout yet (docs/WORK.md). */
+	gj->handle = runner_submit(g->runner, (const char *)pw->source,
+	    pw->source_len, work_glue_done, gj);
+	return gj->handle;
+}
+
+static void
+work_glue_cancel(void *arg, uint64_t handle)
+{
+	struct work_glue *g = arg;
+	struct work_glue_job *gj;
+
+	TAILQ_FOREACH(gj, &g->jobs, entry)
+	{
+		if (gj->handle == handle) {
+			runner_cancel(g->runner, handle);
+			TAILQ_REMOVE(&g->jobs, gj, entry);
+			free(gj);
+			return;
+		}
+	}
+}
+
+static void
+work_glue_free(struct work_glue *g)
+{
+	struct work_glue_job *gj;
+
+	if (g == NULL)
+		return;
+	while ((gj = TAILQ_FIRST(&g->jobs)) != NULL) {
+		TAILQ_REMOVE(&g->jobs, gj, entry);
+		free(gj);
+	}
+	free(g);
+}
+
+struct work *
+work_new_node(struct ev *ev, const struct conf *conf, int self,
+    const uint8_t *key, struct cluster *cluster, struct runner *runner)
+{
+	struct work_glue *g;
+	struct work_hooks h;
+	struct work *w;
+
+	g = xcalloc(1, sizeof *g);
+	g->cluster = cluster;
+	g->runner = runner;
+	TAILQ_INIT(&g->jobs);
+	memset(&h, 0, sizeof h);
+	h.arg = g;
+	h.leader = work_glue_leader_g;
+	h.epoch = work_glue_epoch_g;
+	h.alive = work_glue_alive_g;
+	if (runner != NULL) {
+		h.run = work_glue_run;
+		h.cancel = work_glue_cancel;
+	}
+	w = work_new(ev, conf, self, cluster_incarnation(cluster), key, &h);
+	w->glue = g;
+	return w;
+}
+
+void
+work_cluster_event(const struct cluster_event *e, void *arg)
+{
+	struct work *w = arg;
+
+	switch (e->type) {
+	case CLUSTER_EV_LEADER:
+		work_leader_changed(w, e->leader, e->epoch);
+		break;
+	case CLUSTER_EV_NODE_DOWN:
+		work_node_down(w, e->node);
+		break;
+	case CLUSTER_EV_NODE_UP:
+		work_node_up(w, e->node);
+		break;
+	}
 }
 
 uint64_t

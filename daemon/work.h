@@ -19,8 +19,11 @@
 #include "buf.h"
 #include "proto.h"
 
+struct cluster;
+struct cluster_event;
 struct conf;
 struct ev;
+struct runner;
 struct work;
 
 /* A job finished: called exactly once; r's texts are valid during the call. */
@@ -53,6 +56,16 @@ struct work_hooks {
  */
 struct work *work_new(struct ev *, const struct conf *, int, uint64_t,
     const uint8_t *, const struct work_hooks *);
+/*
+ * The same for a real node: hooks backed by cluster (its view and
+ * incarnation) and runner (NULL on a gateway).
+ */
+struct work *work_new_node(struct ev *, const struct conf *, int,
+    const uint8_t *, struct cluster *, struct runner *);
+/* A cluster_listener that forwards cluster events to a struct work. */
+void work_cluster_event(const struct cluster_event *, void *);
+/* Fill hooks with the cluster's view (leader, epoch, alive), no runner. */
+void work_hooks_cluster(struct work_hooks *, struct cluster *);
 /* Close every link, cancel running jobs, free everything. */
 void work_free(struct work *);
 /* Take a connection accepted on the work port (non-blocking or not). */

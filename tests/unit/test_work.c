@@ -629,6 +629,35 @@ test_leader_lost(void)
 	client_free(&c);
 }
 
+/* The follower running the job is elected: it must not run it again. */
+static void
+test_runner_elected(void)
+{
+	struct client c;
+	const char *src = "runner-elected;sleep=300;";
+	int i, runner = -1, old = cur_leader;
+
+	client_start(&c, "POST", "/compileandrun", "text/x-java-source", src);
+	for (i = 0; i < 200 && runner == -1; i++) {
+		ev_run_once(ev, 5);
+		for (int k = 0; k < nfjobs; k++)
+			if (fjobs[k].live && strcmp(fjobs[k].src, src) == 0)
+				runner = fjobs[k].n->id;
+	}
+	ok(runner > 0 && runner != old, "the job runs on follower %d", runner);
+	if (runner <= 0)
+		return;
+	node_kill(old);
+	cluster_node_down(old);
+	cluster_set_leader(runner, cur_epoch + 1);
+	client_wait(&c, 5000);
+	ok(c.status == 200 &&
+		strcmp(c.body, "ran:runner-elected;sleep=300;") == 0,
+	    "leader killed, the job's follower elected: the right answer");
+	is_int(runs_of(src), 1, "its own job counts as last work");
+	client_free(&c);
+}
+
 static void
 test_no_leader(void)
 {
@@ -729,10 +758,12 @@ main(void)
 	test_contract();
 	test_cache();
 	test_concurrent();
-	test_follower_lost();
-	test_leader_lost();
 	conf->queue_max = 2;
 	test_no_leader();
+	conf->queue_max = 1000;
+	test_follower_lost();
+	test_leader_lost();
+	test_runner_elected();
 
 	for (i = 0; i < NNODES; i++)
 		if (nodes[i].up)
