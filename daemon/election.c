@@ -511,6 +511,21 @@ election_handle_vote(struct election *e, const struct proto_vote *v,
 			election_handle_looking(e, p, now, out);
 			break;
 		}
+		/*
+		 * A voter already looks, or leads or follows, in a later
+		 * epoch and our leader has missed its pings: it is most
+		 * likely gone, so move on now rather than when our own gossip
+		 * says so. Everybody then votes at about the same time (the
+		 * best candidate wins), and a late observer finds the new
+		 * leader as soon as it is announced.
+		 */
+		if (p->voter && v->epoch > e->round &&
+		    now - e->leader_at >= ELECT_LEADER_FRESH(e)) {
+			election_look(e, e->round + 1, now,
+			    "leader silent while others moved on", out);
+			election_handle_looking(e, p, now, out);
+			break;
+		}
 		if (e->state == ELECT_FOLLOWING &&
 		    (v->state == PROTO_LOOKING || v->state == PROTO_OBSERVING))
 			election_send(e, p->id, out);

@@ -520,6 +520,54 @@ test_stale(void)
 }
 
 static void
+test_join_lookers(void)
+{
+	struct t_net t;
+	struct election_out out;
+	struct proto_vote v;
+	struct election *e;
+
+	t_init(&t, 5, 1);
+	t_start_all(&t);
+	t_run(&t, t.now + 1000);
+	ok(t_agree(&t, 5, 0), "lookers: 5 leads epoch 0");
+	e = t_e(&t, 2);
+	election_out_reset(&out);
+	v = t_vote(1, PROTO_LOOKING, 1, 1);
+	election_handle_vote(e, &v, t.now, &out);
+	is_str(t_role(&t, 2), "FOLLOWING 5 e0",
+	    "a follower hearing its leader ignores a voter looking in epoch 1");
+	/* 5 goes quiet: three ping intervals later 2 joins the lookers. */
+	t_kill(&t, 5);
+	election_out_reset(&out);
+	election_handle_vote(e, &v, t.now + 3 * T_PING, &out);
+	is_str(t_role(&t, 2), "LOOKING e1",
+	    "with its leader silent for 3 pings it looks in epoch 1 at once");
+	e = t_e(&t, 0);
+	election_out_reset(&out);
+	election_handle_vote(e, &v, t.now + 3 * T_PING, &out);
+	is_str(t_role(&t, 0), "LOOKING e1", "so does the gateway");
+	/* A late gateway hears the new leader's announcement. */
+	election_free(t.e[t_index(&t, 0)]);
+	t.e[t_index(&t, 0)] = NULL;
+	t_down(&t, 5);
+	t_start(&t, 0);
+	t_run(&t, t.now + 2000);
+	is_str(
+	    t_role(&t, 0), "OBSERVING 4 e1", "gateway (re)joins 4 in epoch 1");
+	e = t_e(&t, 0);
+	election_out_reset(&out);
+	v = t_vote(3, PROTO_LEADING, 3, 2);
+	election_handle_vote(e, &v, t.now, &out);
+	is_str(t_role(&t, 0), "OBSERVING 4 e1",
+	    "a LEADING in a later epoch is ignored while 4 pings");
+	election_handle_vote(e, &v, t.now + 3 * T_PING, &out);
+	is_str(t_role(&t, 0), "LOOKING e2",
+	    "but once 4 missed 3 pings the gateway looks in epoch 2");
+	t_free(&t);
+}
+
+static void
 test_accept_rule(void)
 {
 	struct election_conf c;
@@ -747,6 +795,7 @@ main(void)
 	test_restart_leader();
 	test_stepdown();
 	test_stale();
+	test_join_lookers();
 	test_accept_rule();
 	test_replies();
 	test_finalize_better();
