@@ -151,15 +151,17 @@ log_vwrite(int where, const char *fmt, va_list ap)
 	if (log_state.role != NULL)
 		role = log_state.role(log_state.role_arg);
 	len = strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S", &tm);
+	len += (size_t)snprintf(line + len, sizeof line - len, ".%03ld ",
+	    (long)tv.tv_usec / 1000);
 	if (log_state.id >= 0)
-		n = snprintf(line + len, sizeof line - len,
-		    ".%03ld %s [%d]: ", (long)tv.tv_usec / 1000, role,
-		    log_state.id);
+		len += (size_t)snprintf(line + len, sizeof line - len, "%s ",
+		    role);
+	pre = len; /* the terminal copy starts here: "[ID]: message" */
+	if (log_state.id >= 0)
+		len += (size_t)snprintf(line + len, sizeof line - len,
+		    "[%d]: ", log_state.id);
 	else
-		n = snprintf(line + len, sizeof line - len,
-		    ".%03ld jdp: ", (long)tv.tv_usec / 1000);
-	len += (size_t)n;
-	pre = len;
+		len += (size_t)snprintf(line + len, sizeof line - len, "jdp: ");
 	n = vsnprintf(line + len, sizeof line - len - 1, fmt, ap);
 	if (n < 0)
 		n = 0;
@@ -172,11 +174,6 @@ log_vwrite(int where, const char *fmt, va_list ap)
 		log_write_all(log_state.fd[LOG_SUMMARY], line, len);
 	if ((where & LOG_TO_VERBOSE) && log_state.fd[LOG_VERBOSE] != -1)
 		log_write_all(log_state.fd[LOG_VERBOSE], line, len);
-	/* The console gets "[ID]: message" without the time stamp. */
-	if (log_state.id >= 0)
-		pre = (size_t)(strchr(line + pre - 4, '[') - line);
-	else
-		pre = (size_t)(strstr(line, "jdp: ") - line);
 	if (where & LOG_TO_STDOUT)
 		log_write_all(STDOUT_FILENO, line + pre, len - pre);
 	if (where & LOG_TO_STDERR)

@@ -88,6 +88,8 @@ ok $? "a dead follower changes no leader and no epoch"
 grep -q '\[1\]: no heartbeat from server \[3\] - SERVER FAILED' \
     "$T/log/node-1.summary.log"
 ok $? "1's summary log says server 3 FAILED"
+grep -qx '\[1\]: no heartbeat from server \[3\] - SERVER FAILED' "$T/node-1.out"
+ok $? "and 1's standard output has the same line, whole"
 
 # The leader dies: 6 leads epoch 1 everywhere, the gateway too.
 kill_node 7
