@@ -45,6 +45,8 @@
 #define WORK_RETRY_MS 500
 /* Unacknowledged results are kept at most this long. */
 #define WORK_HOLD_MS (5 * 60 * 1000)
+/* A job a follower refuses (runner full or absent) is tried this often. */
+#define WORK_MAX_TRIES 3
 /* Request ids acknowledged lately, to drop late duplicate results. */
 #define WORK_ACKED_RING 4096
 
@@ -77,6 +79,7 @@ struct work_job {
 	struct buf result; /* RESULT payload once DONE */
 	int64_t since; /* entered its state */
 	uint64_t handle; /* follower: runner handle */
+	int tries; /* leader: followers that refused it */
 	int queued;
 	struct work_job *hnext;
 	TAILQ_ENTRY(work_job) entry;
@@ -575,6 +578,17 @@ work_leader_take_result(
 		w->duplicates++;
 		if (j->result_from != from)
 			work_leader_ack_follower(w, from, id);
+		return;
+	}
+	if (pr.status == PROTO_RESULT_REJECTED && buf_len(&j->work) > 0 &&
+	    ++j->tries < WORK_MAX_TRIES) {
+		/* Refused, not failed: another follower may take it. */
+		work_leader_ack_follower(w, from, id);
+		log_info("job %llx: refused by follower [%d], trying another",
+		    (unsigned long long)id, from);
+		w->reassigned++;
+		work_leader_enqueue(w, j);
+		work_leader_dispatch(w);
 		return;
 	}
 	work_leader_unqueue(w, j);

@@ -156,14 +156,19 @@ for i in $(seq 1 100); do
 	job "C$i" "answer-$i"
 done
 for i in $(seq 1 100); do
-	curl -s --max-time 120 -H 'Content-Type: text/x-java-source' \
-		--data-binary @"$JOBS/C$i.java" "$GW/compileandrun" >"$T/c$i.out" &
+	curl -s --max-time 300 -H 'Content-Type: text/x-java-source' \
+		-w '%{http_code} %{time_total}s\n' -o "$T/c$i.out" \
+		--data-binary @"$JOBS/C$i.java" "$GW/compileandrun" >"$T/c$i.code" &
 	cpids="$cpids $!"
 done
 wait $cpids
 good=0
 for i in $(seq 1 100); do
-	[ "$(cat "$T/c$i.out")" = "answer-$i" ] && good=$((good + 1))
+	if [ "$(cat "$T/c$i.out")" = "answer-$i" ]; then
+		good=$((good + 1))
+	else
+		echo "# request $i: $(cat "$T/c$i.code") $(head -c 200 "$T/c$i.out")"
+	fi
 done
 is "$good" 100 "100 concurrent distinct requests each get their own body"
 spread=0

@@ -99,7 +99,10 @@ fjob_fire(struct ev *e, void *arg)
 	j->live = 0;
 	memset(&r, 0, sizeof r);
 	buf_init(&body);
-	if (strncmp(j->src, "bad", 3) == 0) {
+	if (strncmp(j->src, "refuse", 6) == 0) {
+		r.status = PROTO_RESULT_REJECTED;
+		buf_printf(&body, "Runner busy: %s", j->src);
+	} else if (strncmp(j->src, "bad", 3) == 0) {
 		r.status = PROTO_RESULT_COMPILE_ERROR;
 		buf_printf(&body, "Code did not compile:\n%s", j->src);
 	} else {
@@ -456,6 +459,12 @@ test_contract(void)
 	is_int(c.status, 400, "compile error: 400");
 	is_str(c.body, "Code did not compile:\nbad code",
 	    "compile error: the error text");
+	client_free(&c);
+
+	post(&c, "refuse-all");
+	is_int(c.status, 503, "refused by every follower: 503");
+	ok(has_header(&c, "Retry-After: "), "with Retry-After");
+	is_int(runs_of("refuse-all"), 3, "after three followers were tried");
 	client_free(&c);
 
 	memset(big, 'j', sizeof big - 1);
