@@ -373,6 +373,13 @@ work_leader_reset(struct work *w)
 	for (i = 0; i < w->conf->nnodes; i++) {
 		if (w->peers[i].out != NULL)
 			work_conn_close(w, w->peers[i].out);
+		/*
+		 * A gateway whose link closes resends what it has in flight
+		 * (to this node again if it leads a new term).
+		 */
+		if (w->leading && w->peers[i].in != NULL &&
+		    w->peers[i].node->role == CONF_GATEWAY)
+			work_conn_close(w, w->peers[i].in);
 		w->peers[i].querying = 0;
 		w->peers[i].retry_at = 0;
 	}

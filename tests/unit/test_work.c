@@ -548,6 +548,31 @@ test_cache(void)
 	client_free(&c);
 }
 
+/* The leader is re-elected in a new epoch while a job runs. */
+static void
+test_same_leader_new_term(void)
+{
+	struct client c;
+	const char *src = "new-term;sleep=300;";
+	int i, running = 0;
+
+	client_start(&c, "POST", "/compileandrun", "text/x-java-source", src);
+	for (i = 0; i < 200 && !running; i++) {
+		ev_run_once(ev, 5);
+		for (int k = 0; k < nfjobs; k++)
+			if (fjobs[k].live && strcmp(fjobs[k].src, src) == 0)
+				running = 1;
+	}
+	ok(running, "the job runs");
+	cluster_set_leader(cur_leader, cur_epoch + 1);
+	/* Well before the gateway's own resend timer (4 s here). */
+	client_wait(&c, 2000);
+	ok(c.status == 200 && strcmp(c.body, "ran:new-term;sleep=300;") == 0,
+	    "same leader in a new term: answered at once");
+	is_int(runs_of(src), 1, "and run once");
+	client_free(&c);
+}
+
 static void
 test_concurrent(void)
 {
@@ -767,6 +792,7 @@ main(void)
 	test_contract();
 	test_cache();
 	test_concurrent();
+	test_same_leader_new_term();
 	conf->queue_max = 2;
 	test_no_leader();
 	conf->queue_max = 1000;
