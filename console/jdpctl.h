@@ -3,8 +3,11 @@
 #define JDP_JDPCTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
+
+struct view;
 
 /* Exit codes, documented in jdpctl(1). */
 #define JDPCTL_OK 0
@@ -22,6 +25,10 @@ struct jdpctl_cmd {
 extern const struct jdpctl_cmd cmd_cluster;
 extern const struct jdpctl_cmd cmd_kill;
 extern const struct jdpctl_cmd cmd_restart;
+extern const struct jdpctl_cmd cmd_submit;
+extern const struct jdpctl_cmd cmd_status;
+extern const struct jdpctl_cmd cmd_logs;
+extern const struct jdpctl_cmd cmd_top;
 
 /* Print "jdpctl: message" on stderr. */
 void jdpctl_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -36,5 +43,28 @@ const char *jdpctl_bindir(void);
  * server cannot be reached (*err names why, static).
  */
 long jdpctl_http_get(const char *, struct buf *, const char **);
+/* The same, storing the X-Log-Size header in *logsize (if not NULL). */
+long jdpctl_http_get_log(const char *, struct buf *, uint64_t *, const char **);
+/*
+ * Fetch and parse gateway/cluster-info?format=json into v (body gets the
+ * JSON). Returns JDPCTL_OK, or an exit code after printing why (unless
+ * quiet).
+ */
+int status_fetch(const char *, struct buf *, struct view *, int);
+/*
+ * POST len bytes of body with Content-Type ctype to url, waiting at most
+ * timeout_ms; the answer is appended to out. Returns the HTTP status, or -1
+ * (*err names why, static).
+ */
+long jdpctl_http_post(const char *, const char *, const void *, size_t, long,
+    struct buf *, const char **);
+/* libcurl header callback: stores an X-Log-Size header in *(uint64_t *)arg. */
+size_t jdpctl_http_logsize(char *, size_t, size_t, void *);
+/* libcurl write callback: appends to the struct buf arg. */
+size_t jdpctl_http_write(char *, size_t, size_t, void *);
+/* Base URL of a node's HTTP API from its "HOST:PORT" address. */
+int jdpctl_node_url(const char *, char *, size_t);
+/* Read a whole file into b (NUL-terminated). 0, or -1 with errno set. */
+int jdpctl_read_file(const char *, struct buf *);
 
 #endif

@@ -1,0 +1,150 @@
+/*
+ * cmd-submit.c: `jdpctl submit FILE.java [-g URL] [--json]`: POST the
+ * source to the gateway's /v1/run (falling back to the classic
+ * /compileandrun on a gateway without it), print the result on stdout and
+ * exit 0, or the job's error text on stderr and exit 1.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jdpctl.h"
+#include "submit.h"
+
+/* How long one job may take end to end, queueing included. */
+#define SUBMIT_TIMEOUT_MS 120000L
+
+static void
+submit_print(FILE *f, const char *s, size_t len)
+{
+	fwrite(s, 1, len, f);
+	if (len == 0 || s[len - 1] != '\n')
+		fputc('\n', f);
+}
+
+/* The classic endpoint: 200 + result, 400 + error text. */
+static int
+submit_classic(const char *gw, const char *src, size_t len)
+{
+	struct buf out;
+	char *url;
+	const char *err = NULL;
+	long st;
+	int rc;
+
+	buf_init(&out);
+	xasprintf(&url, "%s/compileandrun", gw);
+	st = jdpctl_http_post(
+	    url, "text/x-java-source", src, len, SUBMIT_TIMEOUT_MS, &out, &err);
+	if (st == 200) {
+		submit_print(stdout, (char *)buf_data(&out), buf_len(&out));
+		rc = JDPCTL_OK;
+	} else if (st == 400 || st == 413) {
+		submit_print(stderr, (char *)buf_data(&out), buf_len(&out));
+		rc = JDPCTL_JOB_ERROR;
+	} else {
+		if (st == -1)
+			jdpctl_warnx(
+			    "cannot reach the gateway at %s: %s", gw, err);
+		else
+			jdpctl_warnx("%s answered HTTP %ld", url, st);
+		rc = JDPCTL_UNREACHABLE;
+	}
+	free(url);
+	buf_free(&out);
+	return rc;
+}
+
+static int
+submit_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"gateway", required_argument, NULL, 'g'}, {NULL, 0, NULL, 0}};
+	struct submit_answer a;
+	struct buf src, out;
+	const char *gw = NULL, *err = NULL, *file;
+	char *url, *body;
+	int ch, json = 0, rc;
+	long st;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "g:j", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'g':
+			gw = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			jdpctl_warnx("usage: jdpctl %s %s", cmd_submit.name,
+			    cmd_submit.usage);
+			return JDPCTL_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		jdpctl_warnx(
+		    "usage: jdpctl %s %s", cmd_submit.name, cmd_submit.usage);
+		return JDPCTL_USAGE;
+	}
+	file = argv[optind];
+	gw = jdpctl_gateway(gw);
+	buf_init(&src);
+	if (jdpctl_read_file(file, &src) == -1) {
+		jdpctl_warnx("cannot read %s: %s", file, strerror(errno));
+		buf_free(&src);
+		return JDPCTL_USAGE;
+	}
+	body = submit_request_json((char *)buf_data(&src), buf_len(&src));
+	buf_init(&out);
+	xasprintf(&url, "%s/v1/run", gw);
+	st = jdpctl_http_post(url, "application/json", body, strlen(body),
+	    SUBMIT_TIMEOUT_MS, &out, &err);
+	free(body);
+	if (st == 404 || st == 405) {
+		rc = submit_classic(gw, (char *)buf_data(&src), buf_len(&src));
+		goto done;
+	}
+	if (st == -1) {
+		jdpctl_warnx("cannot reach the gateway at %s: %s", gw, err);
+		rc = JDPCTL_UNREACHABLE;
+		goto done;
+	}
+	if (submit_parse(st, buf_cstr(&out), buf_len(&out), &a) == -1) {
+		jdpctl_warnx(
+		    "%s answered HTTP %ld: %.200s", url, st, buf_cstr(&out));
+		rc = JDPCTL_UNREACHABLE;
+		goto done;
+	}
+	if (json)
+		submit_print(stdout, buf_cstr(&out), buf_len(&out));
+	if (a.outcome == SUBMIT_OK) {
+		if (!json)
+			submit_print(stdout, a.result, a.result_len);
+		rc = JDPCTL_OK;
+	} else if (a.outcome == SUBMIT_JOB_ERROR) {
+		if (!json)
+			submit_print(stderr, a.result, a.result_len);
+		rc = JDPCTL_JOB_ERROR;
+	} else {
+		jdpctl_warnx("the cluster did not run the job (%s): %.*s",
+		    a.status, (int)a.result_len, a.result);
+		rc = JDPCTL_UNREACHABLE;
+	}
+	submit_answer_free(&a);
+done:
+	free(url);
+	buf_free(&out);
+	buf_free(&src);
+	return rc;
+}
+
+const struct jdpctl_cmd cmd_submit = {"submit", "FILE.java [-g URL] [--json]",
+    "run a Java job, print its result", submit_exec};

@@ -1,0 +1,398 @@
+/*
+ * tui-poll.c: the TUI's polling with the libcurl multi interface, so that
+ * a slow or dead node never stalls the screen. Each tick asks the gateway
+ * for /cluster-info (a node instead while the gateway is down), every node
+ * for its summary log from the last offset (?since=), every fourth tick
+ * for its /metrics (jobs), and the log viewer's node for its log. A target
+ * with a request still in flight is skipped; connections are kept alive
+ * by the multi handle.
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jdpctl.h"
+#include "submit.h"
+#include "tui.h"
+#include "xmalloc.h"
+
+#define TUI_POLL_TIMEOUT_MS 2000L
+#define TUI_POLL_CONNECT_MS 1000L
+#define TUI_SUBMIT_TIMEOUT_MS 120000L
+#define TUI_LOG_CHUNK (1024 * 1024)
+#define TUI_SLOW_TICKS 4 /* metrics, and logs of unreachable nodes */
+
+enum tui_req_kind {
+	TUI_REQ_VIEW,
+	TUI_REQ_SUMMARY,
+	TUI_REQ_METRICS,
+	TUI_REQ_LOG,
+	TUI_REQ_SUBMIT
+};
+
+struct tui_req {
+	struct tui_poll *p;
+	enum tui_req_kind kind;
+	int node; /* index into m->nodes; -1 for the gateway */
+	unsigned tag; /* log generation or job sequence number */
+	int64_t started;
+	CURL *c;
+	struct buf body;
+	uint64_t logsize;
+	char *post;
+	struct curl_slist *hdrs;
+	char err[CURL_ERROR_SIZE];
+	struct tui_req *next; /* every request in flight */
+};
+
+struct tui_poll {
+	struct tui_model *m;
+	CURLM *multi;
+	unsigned tick;
+	int view_busy;
+	int fallback; /* next node to ask for a view while the gateway is down */
+	unsigned char sum_busy[CONF_MAX_NODES];
+	unsigned char met_busy[CONF_MAX_NODES];
+	int log_busy;
+	int log_more; /* the last log answer was a full chunk: ask again */
+	unsigned log_gen;
+	struct tui_req *reqs;
+};
+
+struct tui_poll *
+tui_poll_new(struct tui_model *m)
+{
+	struct tui_poll *p = xcalloc(1, sizeof *p);
+
+	p->m = m;
+	p->multi = curl_multi_init();
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, 2L * CONF_MAX_NODES);
+	return p;
+}
+
+static void
+tui_poll_req_free(struct tui_req *r)
+{
+	struct tui_req **pp;
+
+	for (pp = &r->p->reqs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	curl_multi_remove_handle(r->p->multi, r->c);
+	curl_easy_cleanup(r->c);
+	curl_slist_free_all(r->hdrs);
+	buf_free(&r->body);
+	free(r->post);
+	free(r);
+}
+
+void
+tui_poll_free(struct tui_poll *p)
+{
+	if (p == NULL)
+		return;
+	while (p->reqs != NULL)
+		tui_poll_req_free(p->reqs);
+	curl_multi_cleanup(p->multi);
+	free(p);
+}
+
+static struct tui_req *
+tui_poll_start(struct tui_poll *p, enum tui_req_kind kind, int node,
+    const char *url, long timeout_ms)
+{
+	struct tui_req *r = xcalloc(1, sizeof *r);
+
+	r->p = p;
+	r->kind = kind;
+	r->node = node;
+	r->c = curl_easy_init();
+	buf_init(&r->body);
+	curl_easy_setopt(r->c, CURLOPT_URL, url);
+	curl_easy_setopt(r->c, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(r->c, CURLOPT_WRITEFUNCTION, jdpctl_http_write);
+	curl_easy_setopt(r->c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(r->c, CURLOPT_HEADERFUNCTION, jdpctl_http_logsize);
+	curl_easy_setopt(r->c, CURLOPT_HEADERDATA, &r->logsize);
+	curl_easy_setopt(r->c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(r->c, CURLOPT_CONNECTTIMEOUT_MS, TUI_POLL_CONNECT_MS);
+	curl_easy_setopt(r->c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->c, CURLOPT_ERRORBUFFER, r->err);
+	return r;
+}
+
+static void
+tui_poll_add(struct tui_poll *p, struct tui_req *r, int64_t now)
+{
+	r->started = now;
+	r->next = p->reqs;
+	p->reqs = r;
+	curl_multi_add_handle(p->multi, r->c);
+}
+
+/* Base URL of node index i, or -1 if its address is unknown. */
+static int
+tui_poll_base(struct tui_poll *p, int i, char *url, size_t len)
+{
+	return jdpctl_node_url(p->m->nodes[i].v.address, url, len);
+}
+
+static void
+tui_poll_view(struct tui_poll *p, int64_t now)
+{
+	struct tui_model *m = p->m;
+	char base[512], url[600];
+	int i, node = -1;
+
+	if (p->view_busy)
+		return;
+	if (!m->gw_ok && m->nnodes > 0 && p->tick % 2 == 1) {
+		/* Every other tick, ask a node while the gateway is down. */
+		for (i = 0; i < m->nnodes; i++) {
+			node = (p->fallback + i) % m->nnodes;
+			if (!m->nodes[node].unreachable &&
+			    tui_poll_base(p, node, base, sizeof base) == 0)
+				break;
+			node = -1;
+		}
+		p->fallback = (p->fallback + 1) % m->nnodes;
+	}
+	if (node == -1)
+		snprintf(
+		    url, sizeof url, "%s/cluster-info?format=json", m->gateway);
+	else
+		snprintf(url, sizeof url, "%s/cluster-info?format=json", base);
+	p->view_busy = 1;
+	tui_poll_add(p,
+	    tui_poll_start(p, TUI_REQ_VIEW, node, url, TUI_POLL_TIMEOUT_MS),
+	    now);
+}
+
+static void
+tui_poll_log(struct tui_poll *p, int64_t now)
+{
+	struct tui_model *m = p->m;
+	struct tui_req *r;
+	char base[512], url[640];
+	int i;
+
+	if (m->log_node < 0 || p->log_busy ||
+	    (i = tui_model_find(m, m->log_node)) == -1 ||
+	    tui_poll_base(p, i, base, sizeof base) == -1)
+		return;
+	snprintf(url, sizeof url, "%s/logs/%s?since=%llu", base,
+	    m->log_verbose ? "verbose" : "summary",
+	    (unsigned long long)m->log_off);
+	r = tui_poll_start(p, TUI_REQ_LOG, i, url, TUI_POLL_TIMEOUT_MS);
+	r->tag = p->log_gen;
+	p->log_busy = 1;
+	p->log_more = 0;
+	tui_poll_add(p, r, now);
+}
+
+void
+tui_poll_log_now(struct tui_poll *p)
+{
+	p->log_gen++;
+	p->log_more = 1;
+}
+
+void
+tui_poll_tick(struct tui_poll *p, int64_t now)
+{
+	struct tui_model *m = p->m;
+	char base[512], url[640];
+	int i, slow = p->tick % TUI_SLOW_TICKS == 0;
+
+	tui_poll_view(p, now);
+	for (i = 0; i < m->nnodes; i++) {
+		if (tui_poll_base(p, i, base, sizeof base) == -1)
+			continue;
+		if (!p->sum_busy[i] && (slow || !m->nodes[i].unreachable)) {
+			snprintf(url, sizeof url, "%s/logs/summary?since=%llu",
+			    base, (unsigned long long)m->nodes[i].sum_off);
+			p->sum_busy[i] = 1;
+			tui_poll_add(p,
+			    tui_poll_start(p, TUI_REQ_SUMMARY, i, url,
+				TUI_POLL_TIMEOUT_MS),
+			    now);
+		}
+		if (slow && !p->met_busy[i] && !m->nodes[i].unreachable) {
+			snprintf(url, sizeof url, "%s/metrics", base);
+			p->met_busy[i] = 1;
+			tui_poll_add(p,
+			    tui_poll_start(p, TUI_REQ_METRICS, i, url,
+				TUI_POLL_TIMEOUT_MS),
+			    now);
+		}
+	}
+	if (m->log_follow || p->log_more)
+		tui_poll_log(p, now);
+	p->tick++;
+}
+
+int
+tui_poll_submit(
+    struct tui_poll *p, const char *file, int64_t now, char *why, size_t len)
+{
+	struct tui_req *r;
+	struct buf src;
+	char url[600];
+
+	buf_init(&src);
+	if (jdpctl_read_file(file, &src) == -1) {
+		snprintf(why, len, "%s: %s", file, strerror(errno));
+		buf_free(&src);
+		return -1;
+	}
+	snprintf(url, sizeof url, "%s/v1/run", p->m->gateway);
+	r = tui_poll_start(p, TUI_REQ_SUBMIT, -1, url, TUI_SUBMIT_TIMEOUT_MS);
+	r->post = submit_request_json((char *)buf_data(&src), buf_len(&src));
+	buf_free(&src);
+	r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
+	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
+	curl_easy_setopt(r->c, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_easy_setopt(r->c, CURLOPT_POSTFIELDS, r->post);
+	r->tag = tui_model_job_add(p->m, file, now);
+	tui_poll_add(p, r, now);
+	return 0;
+}
+
+/* First line of s, cut to fit. */
+static void
+tui_poll_first_line(char *dst, size_t len, const char *s)
+{
+	size_t n = strcspn(s, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static void
+tui_poll_job_done(struct tui_poll *p, struct tui_req *r, long st, int64_t now)
+{
+	struct submit_answer a;
+	struct tui_job *j;
+
+	if ((j = tui_model_job_find(p->m, r->tag)) == NULL)
+		return;
+	j->done = 1;
+	j->latency_ms = (long)(now - j->started);
+	if (st == -1) {
+		snprintf(j->status, sizeof j->status, "unreachable");
+		tui_poll_first_line(j->result, sizeof j->result, r->err);
+	} else if (submit_parse(
+		       st, buf_cstr(&r->body), buf_len(&r->body), &a) == 0) {
+		snprintf(j->status, sizeof j->status, "%s%s", a.status,
+		    a.cached ? ", cached" : "");
+		j->node = a.node;
+		tui_poll_first_line(j->result, sizeof j->result, a.result);
+		submit_answer_free(&a);
+	} else {
+		snprintf(j->status, sizeof j->status, "http %ld", st);
+		tui_poll_first_line(
+		    j->result, sizeof j->result, buf_cstr(&r->body));
+	}
+}
+
+static void
+tui_poll_done(struct tui_poll *p, struct tui_req *r, CURLcode rc, int64_t now)
+{
+	struct tui_model *m = p->m;
+	struct view *v;
+	const char *err = NULL;
+	char why[300];
+	long st = -1;
+
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(r->c, CURLINFO_RESPONSE_CODE, &st);
+	else if (r->err[0] == '\0')
+		snprintf(r->err, sizeof r->err, "%s", curl_easy_strerror(rc));
+	switch (r->kind) {
+	case TUI_REQ_VIEW:
+		p->view_busy = 0;
+		v = xmalloc(sizeof *v);
+		if (st == 200 &&
+		    view_parse(
+			buf_cstr(&r->body), buf_len(&r->body), v, &err) == 0)
+			tui_model_view(m, v,
+			    r->node == -1 ? -1 : m->nodes[r->node].v.id, now);
+		else if (r->node == -1) {
+			if (st == -1)
+				snprintf(why, sizeof why, "%s", r->err);
+			else if (st != 200)
+				snprintf(why, sizeof why, "HTTP %ld", st);
+			else
+				snprintf(
+				    why, sizeof why, "bad answer: %s", err);
+			tui_model_gateway_down(m, why);
+		}
+		free(v);
+		break;
+	case TUI_REQ_SUMMARY:
+		p->sum_busy[r->node] = 0;
+		if (st == 200)
+			tui_model_summary(m, r->node,
+			    (char *)buf_data(&r->body), buf_len(&r->body),
+			    r->logsize);
+		else
+			m->nodes[r->node].unreachable = 1;
+		break;
+	case TUI_REQ_METRICS:
+		p->met_busy[r->node] = 0;
+		if (st == 200)
+			tui_model_metrics(m, r->node, buf_cstr(&r->body), now);
+		break;
+	case TUI_REQ_LOG:
+		p->log_busy = 0;
+		if (r->tag != p->log_gen)
+			break; /* the viewer moved on */
+		if (st == 200) {
+			tui_model_log_data(m, (char *)buf_data(&r->body),
+			    buf_len(&r->body), r->logsize);
+			p->log_more = buf_len(&r->body) >= TUI_LOG_CHUNK;
+		}
+		break;
+	case TUI_REQ_SUBMIT:
+		tui_poll_job_done(p, r, st, now);
+		break;
+	}
+}
+
+int
+tui_poll_wait(struct tui_poll *p, const int *fds, int nfds, int ms)
+{
+	struct curl_waitfd wfd[4];
+	struct tui_req *r;
+	CURLMsg *msg;
+	int i, running, left, changed = 0;
+
+	for (i = 0; i < nfds && i < 4; i++) {
+		wfd[i].fd = fds[i];
+		wfd[i].events = CURL_WAIT_POLLIN;
+		wfd[i].revents = 0;
+	}
+	curl_multi_poll(p->multi, wfd, (unsigned)i, ms, NULL);
+	curl_multi_perform(p->multi, &running);
+	while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(
+		    msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		tui_poll_done(p, r, msg->data.result, tui_now());
+		tui_poll_req_free(r);
+		changed = 1;
+	}
+	if (p->log_more && !p->log_busy)
+		tui_poll_log(p, tui_now());
+	return changed;
+}

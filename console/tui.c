@@ -1,0 +1,207 @@
+/*
+ * tui.c: `jdpctl top` (and `jdpctl` alone): options, the terminal, and the
+ * loop. One thread: curl_multi_poll waits for transfers, the keyboard and
+ * kill/restart children at once; a tick every refresh interval starts the
+ * next round of polling; the screen is redrawn when something changed
+ * (at most every TUI_DRAW_MS, at once after a key).
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jdpctl.h"
+#include "tui.h"
+#include "xmalloc.h"
+
+#define TUI_DEFAULT_REFRESH_MS 500
+#define TUI_DRAW_MS 100
+
+static volatile sig_atomic_t tui_signalled;
+static int tui_curses;
+
+int64_t
+tui_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+tui_on_signal(int sig)
+{
+	tui_signalled = sig;
+}
+
+/* Whatever happens, the terminal is given back. */
+static void
+tui_restore(void)
+{
+	if (tui_curses && !isendwin())
+		endwin();
+	tui_curses = 0;
+}
+
+static void
+tui_loop(struct tui *t)
+{
+	int64_t now, next = 0, last_draw = 0;
+	int fds[1 + TUI_MAX_CHILDREN], nfds, i, ch, pending = 1, key;
+
+	while (!t->quit && !tui_signalled) {
+		now = tui_now();
+		if (now >= next) {
+			tui_poll_tick(t->poll, now);
+			next = now + t->refresh_ms;
+			pending = 1; /* ages and the clock move */
+		}
+		nfds = 0;
+		fds[nfds++] = STDIN_FILENO;
+		for (i = 0; i < TUI_MAX_CHILDREN; i++) {
+			if (t->child[i].pid != 0)
+				fds[nfds++] = t->child[i].fd;
+		}
+		if (pending)
+			i = (int)(last_draw + TUI_DRAW_MS - now);
+		else
+			i = (int)(next - now);
+		if (i > (int)(next - now))
+			i = (int)(next - now);
+		if (i < 0)
+			i = 0;
+		if (tui_poll_wait(t->poll, fds, nfds, i))
+			pending = 1;
+		now = tui_now();
+		if (tui_run_reap(t, now))
+			pending = 1;
+		key = 0;
+		while ((ch = getch()) != ERR) {
+			key = 1;
+			if (ch != KEY_RESIZE)
+				tui_keys_handle(t, ch, now);
+			if (t->quit)
+				break;
+		}
+		if (t->quit)
+			break;
+		if (key || (pending && now - last_draw >= TUI_DRAW_MS)) {
+			tui_draw(t, now);
+			last_draw = now;
+			pending = 0;
+		}
+	}
+}
+
+static int
+tui_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"readonly", no_argument, NULL, 'R'},
+	    {"no-color", no_argument, NULL, 'C'},
+	    {"gateway", required_argument, NULL, 'g'},
+	    {"refresh", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+	struct sigaction sa;
+	struct tui *t;
+	const char *gw = NULL, *dir = NULL, *s;
+	char path[4096], *end;
+	long refresh = TUI_DEFAULT_REFRESH_MS;
+	int ch, readonly = 0, colour = 1, i;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "g:d:r:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'g':
+			gw = optarg;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'r':
+			refresh = strtol(optarg, &end, 10);
+			if (*end != '\0' || refresh < 50 || refresh > 60000) {
+				jdpctl_warnx("-r: milliseconds, 50 to 60000");
+				return JDPCTL_USAGE;
+			}
+			break;
+		case 'R':
+			readonly = 1;
+			break;
+		case 'C':
+			colour = 0;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if ((s = getenv("NO_COLOR")) != NULL && *s != '\0')
+		colour = 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		jdpctl_warnx(
+		    "the console needs a terminal (try jdpctl status)");
+		return JDPCTL_USAGE;
+	}
+	/* A cluster directory only if asked for or if one is there. */
+	if (dir == NULL) {
+		s = jdpctl_dir(NULL);
+		snprintf(path, sizeof path, "%s/jdp.conf", s);
+		if (access(path, R_OK) == 0)
+			dir = s;
+	}
+	t = xcalloc(1, sizeof *t);
+	tui_model_init(&t->m, jdpctl_gateway(gw), dir);
+	t->m.readonly = readonly;
+	t->refresh_ms = (int)refresh;
+	t->colour = colour;
+	t->poll = tui_poll_new(&t->m);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = tui_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	setlocale(LC_ALL, "");
+	atexit(tui_restore);
+	initscr();
+	tui_curses = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	tui_draw_init(t);
+
+	tui_loop(t);
+
+	tui_restore();
+	for (i = 0; i < TUI_MAX_CHILDREN; i++) {
+		if (t->child[i].pid != 0) {
+			close(t->child[i].fd);
+			buf_free(&t->child[i].out);
+		}
+	}
+	tui_poll_free(t->poll);
+	tui_model_done(&t->m);
+	free(t);
+	return tui_signalled && tui_signalled != SIGINT ? 128 + tui_signalled
+							: JDPCTL_OK;
+usage:
+	jdpctl_warnx("usage: jdpctl %s %s", cmd_top.name, cmd_top.usage);
+	return JDPCTL_USAGE;
+}
+
+const struct jdpctl_cmd cmd_top = {"top",
+    "[-g URL] [-d DIR] [-r MS] [--readonly] [--no-color]",
+    "the interactive console (also: jdpctl alone)", tui_exec};
