@@ -159,8 +159,8 @@ tui_draw_banner(struct tui *t, int64_t now)
 	if (!m->gw_ok && (m->gw_err[0] != '\0' || !m->have_view)) {
 		if (m->have_view && m->view_from >= 0)
 			snprintf(s, sizeof s,
-			    " GATEWAY UNREACHABLE (%s): showing node %d's view",
-			    m->gw_err, m->view_from);
+			    " GATEWAY UNREACHABLE: showing node %d's view (%s)",
+			    m->view_from, m->gw_err);
 		else
 			snprintf(s, sizeof s, " GATEWAY UNREACHABLE (%s)",
 			    m->gw_err[0] != '\0' ? m->gw_err : "connecting");

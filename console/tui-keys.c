@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "tui.h"
 #include "xmalloc.h"
@@ -171,6 +173,7 @@ static void
 tui_keys_submit(struct tui *t, int64_t now)
 {
 	char *line, *p, *file, why[300];
+	struct winsize ws;
 	size_t n;
 
 	def_prog_mode();
@@ -178,8 +181,14 @@ tui_keys_submit(struct tui *t, int64_t now)
 	printf("\nSubmit a Java job to %s (Tab completes file names, "
 	       "empty line cancels)\n",
 	    t->m.gateway);
+	/* Keep our signal handlers (SIGWINCH: tui.c) during the prompt. */
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
 	line = readline("java file> ");
 	reset_prog_mode();
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
+		resizeterm(ws.ws_row, ws.ws_col); /* resized meanwhile */
 	clearok(curscr, TRUE);
 	/* Completion leaves a space after the name; ~ is the home. */
 	for (p = line; p != NULL && isspace((unsigned char)*p); p++)

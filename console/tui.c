@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #define TUI_DRAW_MS 100
 
 static volatile sig_atomic_t tui_signalled;
+static volatile sig_atomic_t tui_winched;
 static int tui_curses;
 
 int64_t
@@ -40,6 +42,32 @@ static void
 tui_on_signal(int sig)
 {
 	tui_signalled = sig;
+}
+
+static void
+tui_on_winch(int sig)
+{
+	(void)sig;
+	tui_winched = 1;
+}
+
+/*
+ * Our own SIGWINCH handling: ncurses' handler does not survive the
+ * readline prompt, so take the size from the terminal and resize.
+ */
+static int
+tui_resize(void)
+{
+	struct winsize ws;
+
+	if (!tui_winched)
+		return 0;
+	tui_winched = 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE); /* repaint it all */
+	return 1;
 }
 
 /* Whatever happens, the terminal is given back. */
@@ -83,10 +111,12 @@ tui_loop(struct tui *t)
 		now = tui_now();
 		if (tui_run_reap(t, now))
 			pending = 1;
-		key = 0;
+		key = tui_resize();
 		while ((ch = getch()) != ERR) {
 			key = 1;
-			if (ch != KEY_RESIZE)
+			if (ch == KEY_RESIZE)
+				clearok(curscr, TRUE); /* repaint it all */
+			else
 				tui_keys_handle(t, ch, now);
 			if (t->quit)
 				break;
@@ -170,6 +200,9 @@ tui_exec(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = tui_on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, NULL); /* before initscr: ncurses keeps off */
 	setlocale(LC_ALL, "");
 	atexit(tui_restore);
 	initscr();

@@ -153,6 +153,20 @@ else
 	ok 0 "submit from the TUI # SKIP the runner does not work here"
 fi
 
+# A smaller terminal: the bar moves to the new last line.
+$TMUX_CMD resize-window -t "$S" -x 100 -y 30
+bar_at_30() {
+	screen | sed -n 30p | grep -q 'F1Help.*F10Quit'
+}
+ok "$(wait_for 5 bar_at_30; echo $?)" "a resize redraws at the new size"
+
+# A dead gateway is a banner, not a crash: the nodes' own view is shown.
+"$JDPCTL" kill 0 -d "$D" >/dev/null
+expect 15 "GATEWAY UNREACHABLE: showing node [1-3]'s view" \
+	"a dead gateway shows a banner and a node's view"
+expect 15 '^[> ] +0 +FAILED ' "with the gateway's row FAILED"
+expect 15 '^[> ] +[1-3] +LEADING .*<- leader' "and the leader still shown"
+
 keys q
 expect 5 '^TUI-EXITED 0$' "q quits with status 0 and gives the shell its screen back"
 
