@@ -669,7 +669,11 @@ gateway_tick(struct ev *ev, void *arg)
 	lifetime = g->conf->request_wait + 2 * resend;
 	for (r = TAILQ_FIRST(&g->reqs); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
-		c = httpd_find(g->httpd, r->ticket);
+		c = NULL;
+		if ((r->state == GW_HELD &&
+			now - r->held_since >= g->conf->request_wait) ||
+		    now - r->arrived >= lifetime)
+			c = httpd_find(g->httpd, r->ticket);
 		if (r->state == GW_HELD &&
 		    now - r->held_since >= g->conf->request_wait) {
 			g->wait_expired++;

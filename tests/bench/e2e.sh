@@ -129,15 +129,12 @@ echo "miss_jobs_per_s_50_clients $(val requests_per_s "$T/thr.out")"
 echo "miss_50_clients_p50_ms $(val latency_p50_ms "$T/thr.out") p99_ms $(val latency_p99_ms "$T/thr.out")"
 echo "miss_50_clients_requests $(val requests "$T/thr.out") (wrong: $(val wrong_answers "$T/thr.out"))"
 
-# --- 3. cached replies with keep-alive, against nginx.
+# --- 3. cached replies with keep-alive, against nginx. The two alternate,
+# twice, and the better run of each counts (the machine may be shared).
 curl -s -H 'Content-Type: text/x-java-source' --data-binary \
 	'public class Cached { public String run() { return "cached"; } }' \
 	"$GW/compileandrun" >/dev/null
-wrk -t2 -c50 -d"${SECS}s" -s "$top_srcdir/tests/bench/e2e-cached.lua" \
-	"$GW" >"$T/cached.out" 2>&1
-cached=$(val requests_per_s "$T/cached.out")
-echo "cached_replies_per_s $cached"
-echo "cached_p50_ms $(val latency_p50_ms "$T/cached.out") p99_ms $(val latency_p99_ms "$T/cached.out")"
+ngpid=""
 if command -v nginx >/dev/null; then
 	NG="$T/nginx"
 	mkdir -p "$NG/html" "$NG/logs"
@@ -161,14 +158,30 @@ EON
 	ngpid=$!
 	PIDS="$PIDS $ngpid"
 	wait_for 5 curl -sf "http://127.0.0.1:$nport/index.txt"
+fi
+best() { # best A B: the larger number
+	awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (a > b) ? a : b }'
+}
+cached=0
+ng=0
+for r in 1 2; do
 	wrk -t2 -c50 -d"${SECS}s" -s "$top_srcdir/tests/bench/e2e-cached.lua" \
-		"http://127.0.0.1:$nport/index.txt" >/dev/null 2>&1 # warm-up
+		"$GW" >"$T/cached.out" 2>&1
+	c=$(val requests_per_s "$T/cached.out")
+	echo "cached_replies_per_s_round_$r $c (p50 $(val latency_p50_ms "$T/cached.out") ms, p99 $(val latency_p99_ms "$T/cached.out") ms)"
+	cached=$(best "$cached" "$c")
+	[ -n "$ngpid" ] || continue
 	wrk -t2 -c50 -d"${SECS}s" "http://127.0.0.1:$nport/index.txt" \
 		>"$T/nginx.out" 2>&1
-	ng=$(sed -n 's/^Requests\/sec: *//p' "$T/nginx.out")
+	n=$(sed -n 's/^Requests\/sec: *//p' "$T/nginx.out")
+	echo "nginx_static_per_s_round_$r $n (1 worker)"
+	ng=$(best "$ng" "$n")
+done
+echo "cached_replies_per_s $cached"
+if [ -n "$ngpid" ]; then
 	kill "$ngpid"
 	wait "$ngpid" 2>/dev/null
-	echo "nginx_static_per_s $ng (1 worker)"
+	echo "nginx_static_per_s $ng"
 	echo "cached_vs_nginx $(awk -v a="$cached" -v b="$ng" 'BEGIN { printf "%.2f", a / b }')"
 fi
 
