@@ -24,7 +24,9 @@
 #define TUI_POLL_CONNECT_MS 1000L
 #define TUI_SUBMIT_TIMEOUT_MS 120000L
 #define TUI_LOG_CHUNK (1024 * 1024)
-#define TUI_SLOW_TICKS 4 /* metrics, and logs of unreachable nodes */
+#define TUI_SLOW_TICKS 4
+#define TUI_FIRST_LINES                                                        \
+	100000 /* first summary fetch: the last MiB at most */ /* metrics, and logs of unreachable nodes */
 
 enum tui_req_kind {
 	TUI_REQ_VIEW,
@@ -187,9 +189,14 @@ tui_poll_log(struct tui_poll *p, int64_t now)
 	    (i = tui_model_find(m, m->log_node)) == -1 ||
 	    tui_poll_base(p, i, base, sizeof base) == -1)
 		return;
-	snprintf(url, sizeof url, "%s/logs/%s?since=%llu", base,
-	    m->log_verbose ? "verbose" : "summary",
-	    (unsigned long long)m->log_off);
+	/* The last lines first, then what is added. */
+	if (m->log_off == 0)
+		snprintf(url, sizeof url, "%s/logs/%s?tail=%d", base,
+		    m->log_verbose ? "verbose" : "summary", TUI_LOG_LINES);
+	else
+		snprintf(url, sizeof url, "%s/logs/%s?since=%llu", base,
+		    m->log_verbose ? "verbose" : "summary",
+		    (unsigned long long)m->log_off);
 	r = tui_poll_start(p, TUI_REQ_LOG, i, url, TUI_POLL_TIMEOUT_MS);
 	r->tag = p->log_gen;
 	p->log_busy = 1;
@@ -216,8 +223,18 @@ tui_poll_tick(struct tui_poll *p, int64_t now)
 		if (tui_poll_base(p, i, base, sizeof base) == -1)
 			continue;
 		if (!p->sum_busy[i] && (slow || !m->nodes[i].unreachable)) {
-			snprintf(url, sizeof url, "%s/logs/summary?since=%llu",
-			    base, (unsigned long long)m->nodes[i].sum_off);
+			/*
+			 * At first only the file's end (the node sends at
+			 * most its last MiB for ?tail=), then what is added.
+			 */
+			if (m->nodes[i].sum_off == 0)
+				snprintf(url, sizeof url,
+				    "%s/logs/summary?tail=%d", base,
+				    TUI_FIRST_LINES);
+			else
+				snprintf(url, sizeof url,
+				    "%s/logs/summary?since=%llu", base,
+				    (unsigned long long)m->nodes[i].sum_off);
 			p->sum_busy[i] = 1;
 			tui_poll_add(p,
 			    tui_poll_start(p, TUI_REQ_SUMMARY, i, url,
