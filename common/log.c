@@ -151,15 +151,15 @@ log_vwrite(int where, const char *fmt, va_list ap)
 	if (log_state.role != NULL)
 		role = log_state.role(log_state.role_arg);
 	len = strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S", &tm);
-	len += (size_t)snprintf(line + len, sizeof line - len, ".%03ld ",
-	    (long)tv.tv_usec / 1000);
+	len += (size_t)snprintf(
+	    line + len, sizeof line - len, ".%03ld ", (long)tv.tv_usec / 1000);
 	if (log_state.id >= 0)
-		len += (size_t)snprintf(line + len, sizeof line - len, "%s ",
-		    role);
+		len += (size_t)snprintf(
+		    line + len, sizeof line - len, "%s ", role);
 	pre = len; /* the terminal copy starts here: "[ID]: message" */
 	if (log_state.id >= 0)
-		len += (size_t)snprintf(line + len, sizeof line - len,
-		    "[%d]: ", log_state.id);
+		len += (size_t)snprintf(
+		    line + len, sizeof line - len, "[%d]: ", log_state.id);
 	else
 		len += (size_t)snprintf(line + len, sizeof line - len, "jdp: ");
 	n = vsnprintf(line + len, sizeof line - len - 1, fmt, ap);
