@@ -744,6 +744,8 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 		free(g);
 		return NULL;
 	}
+	/* The classic contract: every answer says whether it was cached. */
+	httpd_set_default_header(g->httpd, "Cached-Response", "false");
 	g->cache = cache_new(conf->cache_size);
 	g->tick = ev_add_timer(ev, GW_TICK_MS, gateway_tick, g);
 	return g;

@@ -61,6 +61,8 @@ struct httpd {
 	int64_t timeout;
 	httpd_handler handler;
 	void *arg;
+	char *default_name; /* header every answer carries, or NULL */
+	char *default_line; /* "Name: value\r\n" */
 	uint64_t next_id;
 	uint64_t sweep;
 	int nconns;
@@ -152,8 +154,8 @@ httpd_conn_error(struct httpd_conn *c, int status)
 	c->h->bad++;
 	n = snprintf(
 	    body, sizeof body, "%d %s\n", status, http_status_text(status));
-	http_write_response(
-	    &c->out, status, "text/plain", body, (size_t)n, 0, NULL);
+	http_write_response(&c->out, status, "text/plain", body, (size_t)n, 0,
+	    c->h->default_line);
 	c->state = HTTPD_ST_CLOSING;
 	buf_reset(&c->in);
 	httpd_conn_flush(c);
@@ -165,9 +167,19 @@ httpd_reply(struct httpd_conn *c, int status, const char *ctype,
 {
 	int keep = c->req.keep_alive;
 
+	struct httpd *h = c->h;
+	char *all = NULL;
+
 	if (c->dead || c->state != HTTPD_ST_BUSY)
 		return;
+	if (h->default_line != NULL &&
+	    (extra == NULL || strcasestr(extra, h->default_name) == NULL)) {
+		xasprintf(
+		    &all, "%s%s", extra != NULL ? extra : "", h->default_line);
+		extra = all;
+	}
 	http_write_response(&c->out, status, ctype, body, len, keep, extra);
+	free(all);
 	buf_consume(&c->in, c->head_len + (size_t)c->req.content_length);
 	c->state = keep ? HTTPD_ST_HEAD : HTTPD_ST_CLOSING;
 	c->ticket = 0;
@@ -373,7 +385,18 @@ httpd_free(struct httpd *h)
 	ev_del_timer(h->ev, h->sweep);
 	ev_del_fd(h->ev, h->fd);
 	close(h->fd);
+	free(h->default_name);
+	free(h->default_line);
 	free(h);
+}
+
+void
+httpd_set_default_header(struct httpd *h, const char *name, const char *value)
+{
+	free(h->default_name);
+	free(h->default_line);
+	xasprintf(&h->default_name, "%s:", name);
+	xasprintf(&h->default_line, "%s: %s\r\n", name, value);
 }
 
 uint64_t

@@ -41,6 +41,11 @@ void httpd_free(struct httpd *);
  */
 void httpd_reply(
     struct httpd_conn *, int, const char *, const void *, size_t, const char *);
+/*
+ * Give every answer (those httpd makes itself too) the header name: value,
+ * unless the handler's extra lines already carry it.
+ */
+void httpd_set_default_header(struct httpd *, const char *, const char *);
 /* A ticket to answer a connection's current request later. */
 uint64_t httpd_ticket(struct httpd_conn *);
 /* The connection a ticket belongs to, or NULL if it has gone away. */

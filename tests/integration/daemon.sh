@@ -36,6 +36,10 @@ ok $? "peer 1 serves /health on its node HTTP port"
 wait_for 10 healthy 0
 ok $? "the gateway serves /health on its node HTTP port"
 is "$(get "$GW/health")" "ok" "the gateway serves /health on its public port"
+like "$(curl -s -D - -o /dev/null "$GW/health" | tr -d '\r')" 'Cached-Response: false' \
+    "every public answer carries Cached-Response, node API answers too"
+resp=$(printf 'BLAH\r\n\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((BASE + 5)); cat >&3; cat <&3")
+like "$(printf '%s' "$resp" | tr -d '\r')" 'Cached-Response: false' "and so do the server's own error answers"
 
 for p in $((BASE + 10)) $((BASE + 12)); do
 	port_free "$p"
