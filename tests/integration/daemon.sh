@@ -54,8 +54,14 @@ u=$(node_url 1)
 like "$(get "$u/logs/summary")" '\[1\]: jdpd .* started as peer' "/logs/summary has the start line"
 lines=$(get "$u/logs/verbose?tail=1" | wc -l)
 is "$lines" 1 "/logs/verbose?tail=1 gives one line"
+# The log grows while we read it: ?since=SIZE must return exactly the bytes
+# from SIZE up to the X-Log-Size it reports, as they are in the file.
 size=$(curl -s -D - -o /dev/null "$u/logs/summary" | tr -d '\r' | sed -n 's/^X-Log-Size: //p')
-is "$(get "$u/logs/summary?since=$size")" "" "?since=SIZE returns nothing new"
+size2=$(curl -s -D "$T/h" -o "$T/since" "$u/logs/summary?since=$size" &&
+    tr -d '\r' <"$T/h" | sed -n 's/^X-Log-Size: //p')
+tail -c +$((size + 1)) "$T/log/node-1.summary.log" | head -c $((size2 - size)) >"$T/want"
+cmp -s "$T/since" "$T/want"
+ok $? "?since=SIZE returns exactly the bytes after SIZE ($((size2 - size)) new)"
 like "$(get "$u/metrics")" '^jdp_node_http_requests_total [0-9]+' "/metrics is Prometheus text"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$u/nowhere")" 404 "unknown paths get 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$u/health")" 405 "POST to /health gets 405"
