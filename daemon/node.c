@@ -1,7 +1,9 @@
 /*
- * node.c: a jdp node. Binds the node's ports (UDP = port, TCP work = +2,
- * node HTTP = +3, and the public HTTP port on a gateway), opens its logs,
- * serves the node HTTP API, and stops cleanly on SIGTERM or SIGINT.
+ * node.c: a jdp node. Binds the node's work (port + 2) and node HTTP
+ * (port + 3) ports, opens its logs, and puts the modules together on one
+ * event loop: the cluster (UDP port: election and gossip), the work
+ * protocol, the runner on a peer and the public HTTP API on a gateway.
+ * Serves the node HTTP API and stops cleanly on SIGTERM or SIGINT.
  */
 #include "config.h"
 
@@ -14,7 +16,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -40,20 +41,13 @@ struct node {
 	const struct conf_node *self;
 	struct ev *ev;
 	uint8_t key[WIRE_KEY_LEN];
-	uint64_t incarnation;
-
-	int udp;
 	int tcp;
 	int sigfd;
 	struct httpd *http; /* node HTTP, port + 3 */
-	struct httpd *public; /* gateway's public port */
 	struct cluster *cluster;
 	struct runner *runner; /* peers */
 	struct work *work;
 	struct gateway *gateway; /* the gateway's public port */
-
-	uint64_t udp_in;
-	uint64_t udp_dropped;
 	int status;
 };
 
@@ -160,13 +154,7 @@ node_http_metrics(struct node *n, struct httpd_conn *c)
 	    "# TYPE jdp_node_info gauge\n"
 	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n",
 	    n->self->id, conf_role_name(n->self->role));
-	buf_printf(&b,
-	    "# TYPE jdp_udp_received_total counter\n"
-	    "jdp_udp_received_total %llu\n",
-	    (unsigned long long)n->udp_in);
 	httpd_write_metrics(n->http, &b, "jdp_node_http");
-	if (n->public != NULL)
-		httpd_write_metrics(n->public, &b, "jdp_public_http");
 	if (n->cluster != NULL)
 		cluster_write_metrics(n->cluster, &b);
 	if (n->work != NULL)
@@ -304,12 +292,11 @@ struct node *
 node_new(const struct conf *conf, int id, char **cause)
 {
 	struct node *n;
-	struct timeval tv;
 	char *why = NULL;
 
 	n = xcalloc(1, sizeof *n);
 	n->conf = conf;
-	n->udp = n->tcp = n->sigfd = -1;
+	n->tcp = n->sigfd = -1;
 	n->status = 1;
 	if ((n->self = conf_find_node(conf, id)) == NULL) {
 		xasprintf(cause, "%s: no node %d in the configuration",
@@ -318,8 +305,6 @@ node_new(const struct conf *conf, int id, char **cause)
 	}
 	if (wire_key_load(conf->key_file, n->key, cause) == -1)
 		goto fail;
-	gettimeofday(&tv, NULL);
-	n->incarnation = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	n->ev = ev_new();
 	if (node_bind(n, cause) == -1)
 		goto fail;
@@ -329,7 +314,6 @@ node_new(const struct conf *conf, int id, char **cause)
 	}
 	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
 		goto fail;
-	n->incarnation = cluster_incarnation(n->cluster);
 	if (n->self->role == CONF_PEER &&
 	    (n->runner = runner_new(n->ev, conf, &why)) == NULL) {
 		/* It still votes and can lead; jobs sent to it are refused. */
@@ -349,7 +333,7 @@ node_new(const struct conf *conf, int id, char **cause)
 	log_set_role(node_role_name, n);
 	log_info("jdpd %s started as %s %s (incarnation %llu)", VERSION,
 	    conf_role_name(n->self->role), net_addr_str(&n->self->addr),
-	    (unsigned long long)n->incarnation);
+	    (unsigned long long)cluster_incarnation(n->cluster));
 	return n;
 fail:
 	node_free(n);
@@ -374,14 +358,11 @@ node_free(struct node *n)
 	work_free(n->work);
 	runner_free(n->runner);
 	cluster_free(n->cluster);
-	httpd_free(n->public);
 	httpd_free(n->http);
-	if (n->udp != -1) {
-		ev_del_fd(n->ev, n->udp);
-		close(n->udp);
-	}
-	if (n->tcp != -1)
+	if (n->tcp != -1) {
+		ev_del_fd(n->ev, n->tcp);
 		close(n->tcp);
+	}
 	if (n->sigfd != -1) {
 		ev_del_fd(n->ev, n->sigfd);
 		close(n->sigfd);
