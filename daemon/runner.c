@@ -15,11 +15,14 @@
 #include "config.h"
 
 #include <sys/queue.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +46,10 @@
 #define RUNNER_FAILS_MAX 3 /* failed starts before giving up jobs */
 #define RUNNER_POLL_MS 20 /* reaping without pidfd */
 #define RUNNER_ERR_KEEP 8192 /* stderr kept from a starting JVM */
-#define RUNNER_WARM 40 /* warm-up rounds of a JVM */
+#define RUNNER_WARM 40 /* warm-up rounds of the compile server */
+#define RUNNER_RUN_WARM 3 /* ... of a run JVM (docs/RUNNER.md) */
+#define RUNNER_CDS_FILE "harness.jsa"
+#define RUNNER_CDS_WAIT_MS 30000 /* writing the class-data archive */
 
 /* Compile server answers (CompileServer.java). */
 #define RUNNER_CS_OK 0
@@ -122,7 +128,9 @@ struct runner {
 	int pool_size;
 	int max_running;
 	int queue_max;
-	int warm;
+	int warm; /* compile server warm-up rounds; 0: --exec */
+	int run_warm;
+	int cds; /* run JVMs map the harness's class-data archive */
 
 	char *time_text;
 	char *memory_text;
@@ -481,19 +489,22 @@ runner_proc_poll(struct ev *ev, void *arg)
 	return EV_TIMER_STOP;
 }
 
-/* Start a JVM with pipes on all four fds; NULL on failure (logged). */
-static struct runner_proc *
-runner_proc_start(struct runner *r, int compiler)
-{
-	struct runner_proc *p;
-	struct sandbox_limits lim;
-	char xmx[64], direct[64], cap[32], warm[32];
-	char srcmax[32], *cause;
-	const char *args[32];
-	int child[4], pipes[4][2], i, n = 0;
+/* Strings the arguments of a JVM point into. */
+struct runner_argbuf {
+	char xmx[64], direct[64], cap[32], warm[32], srcmax[32], cds[64];
+};
 
-	memset(&lim, 0, sizeof lim);
-	snprintf(warm, sizeof warm, "%d", r->warm);
+/*
+ * The arguments and limits of the compile server, a run JVM or (dump) the
+ * run JVM that writes the harness's class-data archive; returns the count.
+ */
+static int
+runner_jvm_args(struct runner *r, int compiler, int dump, const char **args,
+    struct runner_argbuf *ab, struct sandbox_limits *lim)
+{
+	int n = 0;
+
+	memset(lim, 0, sizeof *lim);
 	args[n++] = "-XX:+UseSerialGC";
 	args[n++] = "-XX:-UsePerfData";
 	args[n++] = "-XX:+DisplayVMOutputToStderr";
@@ -504,7 +515,8 @@ runner_proc_start(struct runner *r, int compiler)
 	args[n++] = "-Dfile.encoding=UTF-8";
 	args[n++] = "-Djava.io.tmpdir=/tmp";
 	if (compiler) {
-		snprintf(srcmax, sizeof srcmax, "%llu",
+		snprintf(ab->warm, sizeof ab->warm, "%d", r->warm);
+		snprintf(ab->srcmax, sizeof ab->srcmax, "%llu",
 		    (unsigned long long)r->source_max);
 		args[n++] = "-Xmx768m";
 		args[n++] = "-Xss8m";
@@ -513,34 +525,123 @@ runner_proc_start(struct runner *r, int compiler)
 		args[n++] = "-cp";
 		args[n++] = sandbox_jar(r->sb);
 		args[n++] = "jdp.CompileServer";
-		args[n++] = srcmax;
-		args[n++] = warm;
-		lim.nofile = 1024;
-	} else {
-		snprintf(xmx, sizeof xmx, "-Xmx%lluk",
-		    (unsigned long long)(r->memory / 1024));
-		snprintf(direct, sizeof direct, "-XX:MaxDirectMemorySize=%lluk",
-		    (unsigned long long)(r->memory / 4096));
-		snprintf(
-		    cap, sizeof cap, "%llu", (unsigned long long)r->output_max);
-		args[n++] = xmx;
-		args[n++] = "-Xms8m";
-		args[n++] = direct;
-		args[n++] = "-XX:MaxMetaspaceSize=128m";
-		args[n++] = "-XX:ReservedCodeCacheSize=64m";
-		args[n++] = "--add-opens=java.base/java.io=ALL-UNNAMED";
-		args[n++] = "-cp";
-		args[n++] = sandbox_jar(r->sb);
-		args[n++] = "jdp.RunHarness";
-		args[n++] = cap;
-		args[n++] = warm;
-		lim.memory = r->memory + r->memory / 2 + (128ULL << 20);
-		lim.pids = RUNNER_PIDS_MAX;
-		lim.cpu_s = (int)(r->timeout_ms / 1000) * 2 + 30;
-		lim.fsize = RUNNER_FSIZE;
-		lim.nofile = RUNNER_NOFILE;
-		lim.cgroup = 1;
+		args[n++] = ab->srcmax;
+		args[n++] = ab->warm;
+		lim->nofile = 1024;
+		return n;
 	}
+	snprintf(ab->warm, sizeof ab->warm, "%d", r->run_warm);
+	snprintf(ab->xmx, sizeof ab->xmx, "-Xmx%lluk",
+	    (unsigned long long)(r->memory / 1024));
+	snprintf(ab->direct, sizeof ab->direct, "-XX:MaxDirectMemorySize=%lluk",
+	    (unsigned long long)(r->memory / 4096));
+	snprintf(
+	    ab->cap, sizeof ab->cap, "%llu", (unsigned long long)r->output_max);
+	args[n++] = ab->xmx;
+	args[n++] = "-Xms8m";
+	args[n++] = ab->direct;
+	args[n++] = "-XX:MaxMetaspaceSize=128m";
+	args[n++] = "-XX:ReservedCodeCacheSize=64m";
+	if (dump || r->cds) {
+		snprintf(ab->cds, sizeof ab->cds, "%s=%s/%s",
+		    dump ? "-XX:ArchiveClassesAtExit" : "-XX:SharedArchiveFile",
+		    sandbox_cds(r->sb, NULL), RUNNER_CDS_FILE);
+		args[n++] = ab->cds;
+		lim->cds = dump ? SANDBOX_CDS_WRITE : SANDBOX_CDS_READ;
+	}
+	args[n++] = "--add-opens=java.base/java.io=ALL-UNNAMED";
+	args[n++] = "-cp";
+	args[n++] = sandbox_jar(r->sb);
+	args[n++] = "jdp.RunHarness";
+	args[n++] = ab->cap;
+	args[n++] = ab->warm;
+	if (dump)
+		args[n++] = "dump";
+	lim->memory = r->memory + r->memory / 2 + (128ULL << 20);
+	lim->pids = RUNNER_PIDS_MAX;
+	lim->cpu_s = (int)(r->timeout_ms / 1000) * 2 + 30;
+	lim->fsize = RUNNER_FSIZE;
+	lim->nofile = RUNNER_NOFILE;
+	lim->cgroup = 1;
+	return n;
+}
+
+/*
+ * Write the harness's class-data-sharing archive (AppCDS, a dynamic
+ * archive over the JDK's own) once, before the pool starts: one run JVM
+ * in the sandbox, with the private directory bound writable, warms up as
+ * usual and halts, which dumps every class it loaded. Run JVMs then map it
+ * read-only. Blocks (at most RUNNER_CDS_WAIT_MS); without an archive, run
+ * JVMs start without one.
+ */
+static void
+runner_cds_dump(struct runner *r)
+{
+	struct runner_argbuf ab;
+	struct sandbox_limits lim;
+	struct sandbox_proc sp;
+	struct pollfd pfd;
+	struct stat st;
+	const char *args[40], *host;
+	const int fds[4] = {-1, -1, -1, -1};
+	char *cause, path[PATH_MAX];
+	int n, waited = 0;
+
+	if (sandbox_cds(r->sb, &host) == NULL)
+		return;
+	n = runner_jvm_args(r, 0, 1, args, &ab, &lim);
+	args[n] = NULL;
+	if (sandbox_spawn(r->sb, args, fds, &lim, &sp, &cause) == -1) {
+		log_warn("runner: class-data archive: %s", cause);
+		free(cause);
+		return;
+	}
+	for (;;) {
+		if (sandbox_reap(&sp))
+			break;
+		if (waited >= RUNNER_CDS_WAIT_MS) {
+			log_warn("runner: class-data archive: no answer in "
+				 "%d ms",
+			    RUNNER_CDS_WAIT_MS);
+			sandbox_kill(r->sb, &sp);
+			while (waitpid(sp.pid, &sp.status, 0) == -1 &&
+			    errno == EINTR)
+				;
+			sp.reaped = 1;
+			break;
+		}
+		pfd.fd = sp.pidfd;
+		pfd.events = POLLIN;
+		if (sp.pidfd == -1 || poll(&pfd, 1, RUNNER_POLL_MS) == -1)
+			usleep(RUNNER_POLL_MS * 1000);
+		waited += RUNNER_POLL_MS;
+	}
+	sandbox_release(r->sb, &sp);
+	snprintf(path, sizeof path, "%s/%s", host, RUNNER_CDS_FILE);
+	if (WIFEXITED(sp.status) && WEXITSTATUS(sp.status) == 0 &&
+	    stat(path, &st) == 0 && st.st_size > 0) {
+		r->cds = 1;
+		log_info("runner: class-data archive of the harness: %lld "
+			 "bytes",
+		    (long long)st.st_size);
+	} else
+		log_warn("runner: no class-data archive (exit status %d); "
+			 "run JVMs start without one",
+		    sp.status);
+}
+
+/* Start a JVM with pipes on all four fds; NULL on failure (logged). */
+static struct runner_proc *
+runner_proc_start(struct runner *r, int compiler)
+{
+	struct runner_proc *p;
+	struct sandbox_limits lim;
+	struct runner_argbuf ab;
+	char *cause;
+	const char *args[40];
+	int child[4], pipes[4][2], i, n;
+
+	n = runner_jvm_args(r, compiler, 0, args, &ab, &lim);
 	args[n] = NULL;
 
 	p = xcalloc(1, sizeof *p);
@@ -1290,6 +1391,7 @@ runner_create(struct ev *ev, const struct conf *conf, int warm, char **cause)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	r->max_running = ncpu > 2 ? (int)ncpu : 2;
 	r->warm = warm;
+	r->run_warm = warm != 0 ? RUNNER_RUN_WARM : 0;
 	r->next_id = 1;
 	TAILQ_INIT(&r->procs);
 	TAILQ_INIT(&r->compile_q);
@@ -1307,6 +1409,9 @@ runner_create(struct ev *ev, const struct conf *conf, int warm, char **cause)
 	free(s);
 
 	runner_cs_start(r);
+	/* Not for --exec: one JVM, started at once, is all it needs. */
+	if (warm != 0)
+		runner_cds_dump(r);
 	runner_pool_fill(r);
 	return r;
 }

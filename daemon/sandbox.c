@@ -35,6 +35,7 @@
 #include "xmalloc.h"
 
 #define SANDBOX_JAR "/jdp/jdp-runner.jar"
+#define SANDBOX_CDS "/jdp/cds"
 #define SANDBOX_NOBODY "65534"
 #define SANDBOX_TMP_SIZE "67108864" /* bytes of the private /tmp */
 #define SANDBOX_MAX_ARGS 128
@@ -65,6 +66,8 @@ struct sandbox {
 	uint64_t cgseq;
 	char *stale[SANDBOX_STALE_MAX];
 	int nstale;
+
+	char *cds; /* private class-data directory on the host */
 
 	char *desc;
 };
@@ -422,7 +425,7 @@ sandbox_filter_fd(struct sandbox *sb)
 /* Append the bwrap arguments (everything before the command). */
 static int
 sandbox_bwrap_args(struct sandbox *sb, const char **argv, int n,
-    enum sandbox_mode mode, int tmp_size)
+    enum sandbox_mode mode, int tmp_size, int cds)
 {
 	int i;
 
@@ -479,6 +482,11 @@ sandbox_bwrap_args(struct sandbox *sb, const char **argv, int n,
 	argv[n++] = "--ro-bind";
 	argv[n++] = sb->jar;
 	argv[n++] = SANDBOX_JAR;
+	if (cds != SANDBOX_CDS_NONE && sb->cds != NULL) {
+		argv[n++] = cds == SANDBOX_CDS_WRITE ? "--bind" : "--ro-bind";
+		argv[n++] = sb->cds;
+		argv[n++] = SANDBOX_CDS;
+	}
 	argv[n++] = "--proc";
 	argv[n++] = "/proc";
 	argv[n++] = "--dev";
@@ -511,7 +519,7 @@ sandbox_probe(
 		*err = xstrdup(strerror(errno));
 		return -1;
 	}
-	n = sandbox_bwrap_args(sb, argv, 0, mode, tmp_size);
+	n = sandbox_bwrap_args(sb, argv, 0, mode, tmp_size, SANDBOX_CDS_NONE);
 	/* java -version is slow; what it needs being there is enough. */
 	argv[n++] = "/usr/bin/test";
 	argv[n++] = "-r";
@@ -721,6 +729,27 @@ sandbox_sweep(struct sandbox *sb)
 	sb->nstale = j;
 }
 
+/* Remove a directory and the files in it (the class-data directory). */
+static void
+sandbox_rmtree(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
 void
 sandbox_free(struct sandbox *sb)
 {
@@ -750,6 +779,10 @@ sandbox_free(struct sandbox *sb)
 	}
 	for (i = 0; i < sb->ndirs; i++)
 		free(sb->dirs[i]);
+	if (sb->cds != NULL) {
+		sandbox_rmtree(sb->cds);
+		free(sb->cds);
+	}
 	free(sb->bwrap);
 	free(sb->java);
 	free(sb->java_home);
@@ -775,6 +808,55 @@ const char *
 sandbox_jar(const struct sandbox *sb)
 {
 	return sb->mode == SANDBOX_NONE ? sb->jar : SANDBOX_JAR;
+}
+
+/* Remove the class-data directories of jdpds that died (SIGKILL). */
+static void
+sandbox_cds_clean(const char *tmp)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	long pid;
+	DIR *d;
+
+	if ((d = opendir(tmp)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "jdp-cds-", 8) != 0 ||
+		    (pid = strtol(de->d_name + 8, NULL, 10)) <= 0 ||
+		    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", tmp, de->d_name);
+		sandbox_rmtree(path);
+	}
+	closedir(d);
+}
+
+const char *
+sandbox_cds(struct sandbox *sb, const char **host)
+{
+	const char *tmp;
+	char *dir;
+
+	if (sb->mode == SANDBOX_NONE)
+		return NULL;
+	if (sb->cds == NULL) {
+		if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
+			tmp = "/tmp";
+		sandbox_cds_clean(tmp);
+		xasprintf(&dir, "%s/jdp-cds-%ld.XXXXXX", tmp, (long)getpid());
+		if (mkdtemp(dir) == NULL) {
+			log_warn(
+			    "runner: cannot make %s: %s", dir, strerror(errno));
+			free(dir);
+			return NULL;
+		}
+		sb->cds = dir;
+	}
+	if (host != NULL)
+		*host = sb->cds;
+	return SANDBOX_CDS;
 }
 
 /* Make the process's cgroups and set their limits. */
@@ -902,7 +984,8 @@ sandbox_spawn(struct sandbox *sb, const char *const *args, const int fds[4],
 			xasprintf(cause, "seccomp pipe: %s", strerror(errno));
 			return -1;
 		}
-		n = sandbox_bwrap_args(sb, argv, 0, sb->mode, sb->tmp_size);
+		n = sandbox_bwrap_args(
+		    sb, argv, 0, sb->mode, sb->tmp_size, lim->cds);
 	}
 	argv[n++] = sb->java;
 	for (i = 0; args[i] != NULL && n < SANDBOX_MAX_ARGS - 1; i++)

@@ -34,7 +34,13 @@ struct sandbox_limits {
 	uint64_t fsize; /* RLIMIT_FSIZE, bytes */
 	int nofile; /* RLIMIT_NOFILE */
 	int cgroup; /* put it in a cgroup of its own */
+	int cds; /* SANDBOX_CDS_*: bind the class-data directory */
 };
+
+/* How the private class-data-sharing directory is bound (sandbox_cds). */
+#define SANDBOX_CDS_NONE 0
+#define SANDBOX_CDS_READ 1 /* read-only: run JVMs */
+#define SANDBOX_CDS_WRITE 2 /* writable: the one JVM that dumps it */
 
 /* One started process. */
 struct sandbox_proc {
@@ -59,6 +65,13 @@ enum sandbox_mode sandbox_mode(const struct sandbox *);
 const char *sandbox_describe(const struct sandbox *);
 /* The jar path as the sandboxed JVM sees it. */
 const char *sandbox_jar(const struct sandbox *);
+/*
+ * A private directory (mode 0700, created on first use, removed by
+ * sandbox_free) for the harness's class-data-sharing archive: its path as
+ * the JVM sees it when bound (limits.cds), and on the host in *host.
+ * NULL when unsandboxed or the directory cannot be made.
+ */
+const char *sandbox_cds(struct sandbox *, const char **);
 
 /*
  * Start java with args (NULL-terminated, without argv[0]) in the sandbox.

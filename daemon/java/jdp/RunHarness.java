@@ -229,7 +229,22 @@ public final class RunHarness {
 
 	public static void main(String[] args) throws Exception {
 		long outputMax = Long.parseLong(args[0]);
-		int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+		int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+		if (args.length > 2 && args[2].equals("dump")) {
+			/*
+			 * jdpd's class-data dump (-XX:ArchiveClassesAtExit):
+			 * load what a run loads, then halt, which writes the
+			 * archive. No control channel, no job.
+			 */
+			ctl = OutputStream.nullOutputStream();
+			warm(outputMax, Math.max(rounds, 1));
+			Job.decode(new byte[] { 0, 1, 'x', 0, 0, 0, 0 });
+			new DataInputStream(new FileInputStream(
+			    FileDescriptor.in));
+			new Thread(() -> report((byte)'X', null));
+			report((byte)'R', null);
+			Runtime.getRuntime().halt(0);
+		}
 		ctl = openControl();
 		warm(outputMax, rounds);
 		report((byte)'R', null);
