@@ -164,6 +164,7 @@ cluster_spawn(const char *dir, int id)
 			dup2(fd, STDIN_FILENO);
 			close(fd);
 		}
+		close_range(3, ~0U, 0); /* the node inherits nothing else */
 		execlp(cluster_jdpd_path(), "jdpd", "-c", conf, "-i", ids, "-f",
 		    (char *)NULL);
 		fprintf(stderr, "jdpctl: %s: %s\n", cluster_jdpd_path(),
