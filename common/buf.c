@@ -165,3 +165,9 @@ buf_json_str(struct buf *b, const char *s, size_t len)
 	}
 	buf_add(b, "\"", 1);
 }
+
+void
+buf_metric(struct buf *b, const char *type, const char *name, long long value)
+{
+	buf_printf(b, "# TYPE %s %s\n%s %lld\n", name, type, name, value);
+}

@@ -37,6 +37,11 @@ void buf_vprintf(struct buf *, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
 /* Append s as a JSON string literal, quotes and escapes included. */
 void buf_json_str(struct buf *, const char *, size_t);
+/*
+ * Append one Prometheus sample without labels, with its TYPE line:
+ * "# TYPE name type\nname value\n" (type "counter" or "gauge").
+ */
+void buf_metric(struct buf *, const char *, const char *, long long);
 /* Unread bytes and their count. */
 uint8_t *buf_data(const struct buf *);
 size_t buf_len(const struct buf *);

@@ -1342,36 +1342,16 @@ work_write_metrics(const struct work *w, struct buf *b)
 {
 	int i;
 
-	buf_printf(b, "# TYPE jdp_work_leading gauge\njdp_work_leading %d\n",
-	    w->leading);
-	buf_printf(b,
-	    "# TYPE jdp_work_leader_jobs gauge\n"
-	    "jdp_work_leader_jobs %d\n",
-	    w->leading ? w->ljobs.n : 0);
-	buf_printf(b,
-	    "# TYPE jdp_work_follower_running gauge\n"
-	    "jdp_work_follower_running %d\n",
-	    w->running);
-	buf_printf(b,
-	    "# TYPE jdp_work_follower_held gauge\n"
-	    "jdp_work_follower_held %d\n",
-	    w->fjobs.n - w->running);
-	buf_printf(b,
-	    "# TYPE jdp_work_jobs_done_total counter\n"
-	    "jdp_work_jobs_done_total %llu\n",
-	    (unsigned long long)w->jobs_done);
-	buf_printf(b,
-	    "# TYPE jdp_work_frames_received_total counter\n"
-	    "jdp_work_frames_received_total %llu\n",
-	    (unsigned long long)w->received);
-	buf_printf(b,
-	    "# TYPE jdp_work_dispatched_total counter\n"
-	    "jdp_work_dispatched_total %llu\n",
-	    (unsigned long long)w->dispatched);
-	buf_printf(b,
-	    "# TYPE jdp_work_reassigned_total counter\n"
-	    "jdp_work_reassigned_total %llu\n",
-	    (unsigned long long)w->reassigned);
+	buf_metric(b, "gauge", "jdp_work_leading", w->leading);
+	buf_metric(
+	    b, "gauge", "jdp_work_leader_jobs", w->leading ? w->ljobs.n : 0);
+	buf_metric(b, "gauge", "jdp_work_follower_running", w->running);
+	buf_metric(
+	    b, "gauge", "jdp_work_follower_held", w->fjobs.n - w->running);
+	buf_metric(b, "counter", "jdp_work_jobs_done_total", w->jobs_done);
+	buf_metric(b, "counter", "jdp_work_frames_received_total", w->received);
+	buf_metric(b, "counter", "jdp_work_dispatched_total", w->dispatched);
+	buf_metric(b, "counter", "jdp_work_reassigned_total", w->reassigned);
 	buf_printf(b,
 	    "# TYPE jdp_work_retries_total counter\n"
 	    "jdp_work_retries_total{outcome=\"attached\"} %llu\n"
@@ -1384,18 +1364,10 @@ work_write_metrics(const struct work *w, struct buf *b)
 	    "jdp_work_collected_total{state=\"done\"} %llu\n",
 	    (unsigned long long)w->collected_running,
 	    (unsigned long long)w->collected_done);
-	buf_printf(b,
-	    "# TYPE jdp_work_duplicate_results_total counter\n"
-	    "jdp_work_duplicate_results_total %llu\n",
-	    (unsigned long long)w->duplicates);
-	buf_printf(b,
-	    "# TYPE jdp_work_expired_total counter\n"
-	    "jdp_work_expired_total %llu\n",
-	    (unsigned long long)w->expired);
-	buf_printf(b,
-	    "# TYPE jdp_work_terms_total counter\n"
-	    "jdp_work_terms_total %llu\n",
-	    (unsigned long long)w->terms);
+	buf_metric(
+	    b, "counter", "jdp_work_duplicate_results_total", w->duplicates);
+	buf_metric(b, "counter", "jdp_work_expired_total", w->expired);
+	buf_metric(b, "counter", "jdp_work_terms_total", w->terms);
 	buf_printf(b, "# TYPE jdp_work_dropped_total counter\n");
 	for (i = 0; i < WORK_DROP_COUNT; i++)
 		buf_printf(b, "jdp_work_dropped_total{reason=\"%s\"} %llu\n",

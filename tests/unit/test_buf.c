@@ -281,5 +281,17 @@ main(void)
 	test_buf_printf();
 	test_buf_json();
 	test_hash();
+	{
+		struct buf m;
+
+		buf_init(&m);
+		buf_metric(&m, "counter", "jdp_x_total", 42);
+		buf_metric(&m, "gauge", "jdp_y", 0);
+		is_str(buf_cstr(&m),
+		    "# TYPE jdp_x_total counter\njdp_x_total 42\n"
+		    "# TYPE jdp_y gauge\njdp_y 0\n",
+		    "buf_metric writes a TYPE line and the sample");
+		buf_free(&m);
+	}
 	return tap_done();
 }
