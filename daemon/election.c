@@ -32,6 +32,7 @@ struct election_peer {
 	int id;
 	int voter;
 	int down; /* gossip holds it failed */
+	int up; /* gossip hears it */
 	int have; /* last is valid */
 	struct proto_vote last; /* latest notification */
 	int64_t last_at; /* when it arrived */
@@ -349,6 +350,34 @@ election_count_votes(const struct election *e, int cand)
 	return n;
 }
 
+/*
+ * LOOKING with a quorum: is a better candidate still to be heard? A voter
+ * with a higher id than our proposal that gossip hears, but that has not
+ * looked in this round, most likely still follows the dead leader (it
+ * notices a little later, or its machine is slow): wait for it, at most a
+ * failure timeout from when we began to look, so that the best live
+ * candidate wins whatever the skew between detections.
+ */
+static int
+election_awaited(const struct election *e, int64_t now)
+{
+	const struct election_peer *p;
+	int i;
+
+	if (now - e->since >= e->conf.failure_timeout)
+		return 0;
+	for (i = 0; i < e->conf.nmembers; i++) {
+		p = &e->peers[i];
+		if (i == e->self || !p->voter || !p->up || p->down ||
+		    p->id < e->prop)
+			continue;
+		if (!p->have || p->last.state != PROTO_LOOKING ||
+		    p->last.epoch < e->round)
+			return 1;
+	}
+	return 0;
+}
+
 /* LOOKING: join an established leader, or (re)start the finalize wait. */
 static void
 election_evaluate(struct election *e, int64_t now, struct election_out *out)
@@ -582,9 +611,12 @@ election_tick(struct election *e, int64_t now, struct election_out *out)
 			if (e->prop != -1 &&
 			    election_count_votes(e, e->prop) >=
 				election_quorum(e)) {
-				election_decide(
-				    e, e->prop, e->round, now, "elected", out);
-				return;
+				if (!election_awaited(e, now)) {
+					election_decide(e, e->prop, e->round,
+					    now, "elected", out);
+					return;
+				}
+				e->finalize_at = now + e->conf.finalize;
 			}
 		}
 		if (now >= e->send_at) {
@@ -653,6 +685,7 @@ election_node_down(
 	if ((p = election_peer(e, id)) == NULL || id == e->conf.self)
 		return;
 	p->down = 1;
+	p->up = 0;
 	switch (e->state) {
 	case ELECT_FOLLOWING:
 	case ELECT_OBSERVING:
@@ -681,6 +714,7 @@ election_node_up(
 	if ((p = election_peer(e, id)) == NULL || id == e->conf.self)
 		return;
 	p->down = 0;
+	p->up = 1;
 	election_evaluate(e, now, out);
 }
 

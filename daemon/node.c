@@ -312,14 +312,19 @@ node_new(const struct conf *conf, int id, char **cause)
 		*cause = why;
 		goto fail;
 	}
-	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
-		goto fail;
+	/*
+	 * The runner first: its start-up blocks (sandbox probes, the
+	 * class-data archive), and a node must not vote or gossip before its
+	 * loop runs, or the others count on a member that cannot answer.
+	 */
 	if (n->self->role == CONF_PEER &&
 	    (n->runner = runner_new(n->ev, conf, &why)) == NULL) {
 		/* It still votes and can lead; jobs sent to it are refused. */
 		log_error("runner: %s; this node will refuse jobs", why);
 		free(why);
 	}
+	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
+		goto fail;
 	n->work = work_new_node(n->ev, conf, id, n->key, n->cluster, n->runner);
 	cluster_add_listener(n->cluster, work_cluster_event, n->work);
 	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {

@@ -25,10 +25,12 @@ jdp_cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	if [ "$tap_failed" -gt 0 ] && [ -d "$T" ]; then
-		for f in "$T"/*.out "$T"/log/*.summary.log; do
+		for f in "$T"/*.out "$T"/log/*.summary.log "$T"/*/node-*.out \
+		    "$T"/*/log/*.summary.log; do
 			[ -f "$f" ] || continue
 			echo "# --- $f (last lines)"
-			tail -n 15 "$f" | sed 's/^/#   /'
+			grep -v "'s heartbeat sequence to" "$f" | tail -n 15 |
+			    sed 's/^/#   /'
 		done
 	fi
 	rm -rf "$T"
@@ -93,11 +95,13 @@ port_free() {
 	[ -z "$(ss -Hlntu "( sport = :$1 )" 2>/dev/null)" ]
 }
 
-# free_base NPEERS: a base port with base..base+10*NPEERS+3 all free.
+# free_base NPEERS: a base port with base..base+10*NPEERS+5 all free, in
+# 20000..32099: below Linux's ephemeral range (32768-60999), where an
+# outgoing connection could take a port between this check and the bind.
 free_base() {
 	_need=$1
 	while :; do
-		_base=$(( (RANDOM % 3000) * 10 + 20000 ))
+		_base=$(( (RANDOM % (1200 - _need)) * 10 + 20000 ))
 		_ok=1
 		_i=0
 		while [ "$_i" -le "$_need" ]; do

@@ -748,6 +748,74 @@ test_finalize_better(void)
 	t_free(&t);
 }
 
+/*
+ * A live voter with a better id that has not voted yet (it still follows
+ * the old leader: its gossip runs but its JVMs slowed it) is waited for
+ * beyond the finalize time, at most one failure timeout from the start.
+ */
+static void
+test_wait_live_better(void)
+{
+	struct election_conf c;
+	struct election_out out;
+	struct proto_vote v;
+	struct election *e;
+	struct t_net t;
+	int i, late;
+
+	t_init(&t, 5, 0);
+	c = t_conf(&t, 3);
+	for (late = 0; late <= 1; late++) {
+		election_out_reset(&out);
+		e = election_new(&c, NULL, 0, &out);
+		for (i = 1; i <= 4; i++)
+			election_node_up(e, i, 0, &out);
+		v = t_vote(4, PROTO_FOLLOWING, 5, 0);
+		election_handle_vote(e, &v, 5, &out);
+		v = t_vote(1, PROTO_LOOKING, 3, 0);
+		election_handle_vote(e, &v, 10, &out);
+		v = t_vote(2, PROTO_LOOKING, 3, 0);
+		election_handle_vote(e, &v, 10, &out);
+		election_tick(e, 10 + T_FINALIZE, &out);
+		is_int(election_state(e), ELECT_LOOKING,
+		    "quorum for 3 but live 4 has not voted: still looking");
+		if (!late) {
+			v = t_vote(4, PROTO_LOOKING, 4, 0);
+			election_handle_vote(e, &v, 500, &out);
+			v = t_vote(1, PROTO_LOOKING, 4, 0);
+			election_handle_vote(e, &v, 500, &out);
+			v = t_vote(2, PROTO_LOOKING, 4, 0);
+			election_handle_vote(e, &v, 500, &out);
+			election_tick(e, 500 + T_FINALIZE, &out);
+			is_str(election_state_name(election_state(e)),
+			    "FOLLOWING", "4 votes late: 3 follows");
+			is_int(election_leader(e), 4, "the better candidate 4");
+		} else {
+			election_tick(e, T_FAILURE - 1, &out);
+			is_int(election_state(e), ELECT_LOOKING,
+			    "4 silent: still looking before a failure timeout");
+			election_tick(e, T_FAILURE + T_FINALIZE, &out);
+			is_str(election_state_name(election_state(e)),
+			    "LEADING", "then 3 leads with its quorum");
+		}
+		election_free(e);
+	}
+	/* Gossip says 4 failed: no wait at all. */
+	election_out_reset(&out);
+	e = election_new(&c, NULL, 0, &out);
+	election_node_up(e, 4, 0, &out);
+	election_node_down(e, 4, 1, &out);
+	v = t_vote(1, PROTO_LOOKING, 3, 0);
+	election_handle_vote(e, &v, 10, &out);
+	v = t_vote(2, PROTO_LOOKING, 3, 0);
+	election_handle_vote(e, &v, 10, &out);
+	election_tick(e, 10 + T_FINALIZE, &out);
+	is_str(election_state_name(election_state(e)), "LEADING",
+	    "a failed voter is not waited for");
+	election_free(e);
+	t_free(&t);
+}
+
 static void
 test_vote_codec(void)
 {
@@ -799,5 +867,6 @@ main(void)
 	test_accept_rule();
 	test_replies();
 	test_finalize_better();
+	test_wait_live_better();
 	return tap_done();
 }
