@@ -89,6 +89,7 @@ static const struct conf_directive conf_directives[] = {
     {"queue-max", CONF_T_INT, CONF_OFF(queue_max), 1, 1048576},
     {"client-timeout", CONF_T_DURATION, CONF_OFF(client_timeout), CONF_SEC,
 	3600 * CONF_SEC},
+    {"api-token-file", CONF_T_PATH, CONF_OFF(api_token_file), 0, 0},
     {"log-dir", CONF_T_PATH, CONF_OFF(log_dir), 0, 0},
     {"log-level", CONF_T_LOGLEVEL, CONF_OFF(log_level), 0, 0},
 };
@@ -1007,6 +1008,7 @@ conf_free(struct conf *conf)
 	free(conf->java);
 	free(conf->runner_jar);
 	free(conf->log_dir);
+	free(conf->api_token_file);
 	free(conf);
 }
 
@@ -1036,10 +1038,12 @@ conf_print(const struct conf *conf, FILE *f)
 			}
 			continue;
 		case CONF_T_PATH:
-			fprintf(f, "%-17s %s\n", d->name,
-			    *(char *const *)field != NULL
-				? *(char *const *)field
-				: "");
+			/* Only an optional path can be unset. */
+			if (*(char *const *)field == NULL)
+				fprintf(f, "# %s (none)\n", d->name);
+			else
+				fprintf(f, "%-17s %s\n", d->name,
+				    *(char *const *)field);
 			continue;
 		case CONF_T_TIMING:
 			v = *(const enum conf_timing *)field ==

@@ -73,6 +73,7 @@ struct conf {
 	int64_t request_wait; /* ms to hold without a leader */
 	int queue_max; /* requests waiting or running */
 	int64_t client_timeout; /* ms idle before close */
+	char *api_token_file; /* bearer token for jobs; NULL: none needed */
 
 	/* Logs. */
 	char *log_dir;

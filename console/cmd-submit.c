@@ -117,6 +117,14 @@ submit_exec(int argc, char **argv)
 		rc = JDPCTL_UNREACHABLE;
 		goto done;
 	}
+	if (st == 401) {
+		jdpctl_warnx("%s wants a bearer token: set JDP_TOKEN to the "
+			     "gateway's api token%s",
+		    gw,
+		    getenv("JDP_TOKEN") != NULL ? " (this one is wrong)" : "");
+		rc = JDPCTL_USAGE;
+		goto done;
+	}
 	if (submit_parse(st, buf_cstr(&out), buf_len(&out), &a) == -1) {
 		jdpctl_warnx(
 		    "%s answered HTTP %ld: %.200s", url, st, buf_cstr(&out));

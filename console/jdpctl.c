@@ -115,13 +115,31 @@ jdpctl_http_logsize(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+struct curl_slist *
+jdpctl_http_headers(const char *ctype)
+{
+	struct curl_slist *hdrs = NULL;
+	const char *token = getenv("JDP_TOKEN");
+	char *h;
+
+	xasprintf(&h, "Content-Type: %s", ctype);
+	hdrs = curl_slist_append(hdrs, h);
+	free(h);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (token != NULL && *token != '\0') {
+		xasprintf(&h, "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, h);
+		free(h);
+	}
+	return hdrs;
+}
+
 long
 jdpctl_http_post(const char *url, const char *ctype, const void *body,
     size_t len, long timeout_ms, struct buf *out, const char **err)
 {
 	static char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs = NULL;
-	char *h;
+	struct curl_slist *hdrs;
 	CURL *c;
 	CURLcode rc;
 	long status = -1;
@@ -130,10 +148,7 @@ jdpctl_http_post(const char *url, const char *ctype, const void *body,
 		*err = "cannot initialise libcurl";
 		return -1;
 	}
-	xasprintf(&h, "Content-Type: %s", ctype);
-	hdrs = curl_slist_append(hdrs, h);
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	free(h);
+	hdrs = jdpctl_http_headers(ctype);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -247,7 +262,8 @@ jdpctl_usage(FILE *f)
 		    jdpctl_cmds[i]->usage, jdpctl_cmds[i]->help);
 	fprintf(f,
 	    "\nenvironment: JDP_GATEWAY (default http://127.0.0.1:8888),"
-	    " JDP_DIR (local cluster directory)\n"
+	    " JDP_DIR (local cluster directory),\n"
+	    "             JDP_TOKEN (bearer token for jobs)\n"
 	    "exit status: 0 ok, 1 job error, 2 usage or local error,"
 	    " 3 cluster unreachable\n");
 }

@@ -52,6 +52,11 @@ long jdpctl_http_get_log(const char *, struct buf *, uint64_t *, const char **);
  */
 int status_fetch(const char *, struct buf *, struct view *, int);
 /*
+ * Request headers for a POST of ctype: Content-Type, no Expect, and the
+ * bearer token from JDP_TOKEN if set. Caller frees (curl_slist_free_all).
+ */
+struct curl_slist *jdpctl_http_headers(const char *);
+/*
  * POST len bytes of body with Content-Type ctype to url, waiting at most
  * timeout_ms; the answer is appended to out. Returns the HTTP status, or -1
  * (*err names why, static).

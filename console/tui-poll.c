@@ -273,8 +273,7 @@ tui_poll_submit(
 	r = tui_poll_start(p, TUI_REQ_SUBMIT, -1, url, TUI_SUBMIT_TIMEOUT_MS);
 	r->post = submit_request_json((char *)buf_data(&src), buf_len(&src));
 	buf_free(&src);
-	r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
-	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
+	r->hdrs = jdpctl_http_headers("application/json");
 	curl_easy_setopt(r->c, CURLOPT_HTTPHEADER, r->hdrs);
 	curl_easy_setopt(r->c, CURLOPT_POSTFIELDS, r->post);
 	r->tag = tui_model_job_add(p->m, file, now);

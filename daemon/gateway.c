@@ -16,11 +16,16 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cache.h"
@@ -46,6 +51,10 @@
 #define GW_CTYPE_TEXT "text/plain; charset=utf-8"
 #define GW_CTYPE_JSON "application/json"
 #define GW_BAD_CTYPE "Content-Type must be \"text/x-java-source\""
+#define GW_UNAUTHORIZED "a bearer token is required (Authorization: Bearer)"
+#define GW_CHALLENGE "WWW-Authenticate: Bearer realm=\"jdp\"\r\n"
+#define GW_TOKEN_MIN 16
+#define GW_TOKEN_MAX 512
 
 enum gw_kind {
 	GW_CLASSIC, /* POST /compileandrun */
@@ -97,6 +106,8 @@ struct gateway {
 	void *fallback_arg;
 	struct cache *cache;
 	uint64_t tick;
+	int token; /* jobs need "Authorization: Bearer" */
+	uint8_t token_hash[HASH_LEN]; /* SHA-256 of the token */
 
 	uint64_t next_id;
 	uint64_t seq;
@@ -122,6 +133,7 @@ struct gateway {
 	uint64_t wait_expired; /* 503: no leader in time */
 	uint64_t timeouts; /* 504 */
 	uint64_t bad_requests;
+	uint64_t unauthorized; /* 401: no or wrong bearer token */
 	uint64_t sends;
 	uint64_t resends;
 	uint64_t leader_changes;
@@ -641,18 +653,99 @@ gateway_path_is(const struct http_request *req, const char *path)
 	    memcmp(req->path.p, path, req->path.len) == 0;
 }
 
+/*
+ * With api-token-file set, does the request carry the token
+ * ("Authorization: Bearer TOKEN", the scheme in any case)? The hashes are
+ * compared in constant time, so neither length nor content leaks.
+ */
+static int
+gateway_authorized(const struct gateway *g, const struct http_request *req)
+{
+	const struct http_span *h;
+	uint8_t hash[HASH_LEN];
+	const char *p, *end;
+
+	if (!g->token)
+		return 1;
+	if ((h = http_header_get(req, "Authorization")) == NULL || h->len < 7 ||
+	    strncasecmp(h->p, "Bearer ", 7) != 0)
+		return 0;
+	p = h->p + 7;
+	end = h->p + h->len;
+	while (p < end && *p == ' ')
+		p++;
+	hash_sha256(p, (size_t)(end - p), hash);
+	return sodium_memcmp(hash, g->token_hash, HASH_LEN) == 0;
+}
+
 static void
 gateway_http(struct httpd_conn *c, const struct http_request *req,
     const uint8_t *body, size_t len, void *arg)
 {
 	struct gateway *g = arg;
+	int classic = gateway_path_is(req, "/compileandrun");
 
-	if (gateway_path_is(req, "/compileandrun"))
-		gateway_classic(g, c, req, body, len);
-	else if (gateway_path_is(req, "/v1/run"))
-		gateway_v1(g, c, req, body, len);
-	else
+	if (!classic && !gateway_path_is(req, "/v1/run")) {
 		g->fallback(c, req, body, len, g->fallback_arg);
+		return;
+	}
+	if (!gateway_authorized(g, req)) {
+		g->unauthorized++;
+		if (classic)
+			gateway_reply_plain(c, 401, GW_CTYPE_TEXT,
+			    GW_UNAUTHORIZED "\n", GW_CHALLENGE);
+		else
+			gateway_reply_json_error(
+			    c, 401, GW_UNAUTHORIZED, GW_CHALLENGE);
+		return;
+	}
+	if (classic)
+		gateway_classic(g, c, req, body, len);
+	else
+		gateway_v1(g, c, req, body, len);
+}
+
+/*
+ * Read the bearer token from path: one line of RFC 6750 token characters,
+ * 16 to 512 of them; keep only its hash.
+ */
+static int
+gateway_token_load(struct gateway *g, const char *path, char **cause)
+{
+	char text[GW_TOKEN_MAX + 2];
+	size_t have = 0, n;
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(
+		    cause, "api-token-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (have < sizeof text &&
+	    ((r = read(fd, text + have, sizeof text - have)) > 0 ||
+		(r == -1 && errno == EINTR)))
+		have += r > 0 ? (size_t)r : 0;
+	close(fd);
+	while (have > 0 && isspace((unsigned char)text[have - 1]))
+		have--;
+	for (n = 0; n < have; n++) {
+		if (!isalnum((unsigned char)text[n]) &&
+		    strchr("-._~+/=", text[n]) == NULL)
+			break;
+	}
+	if (n != have || have < GW_TOKEN_MIN || have > GW_TOKEN_MAX) {
+		sodium_memzero(text, sizeof text);
+		xasprintf(cause,
+		    "api-token-file %s: the token must be one line of %d to "
+		    "%d letters, digits or -._~+/=",
+		    path, GW_TOKEN_MIN, GW_TOKEN_MAX);
+		return -1;
+	}
+	hash_sha256(text, have, g->token_hash);
+	sodium_memzero(text, sizeof text);
+	g->token = 1;
+	return 0;
 }
 
 /* ---- timers, lifecycle --------------------------------------------- */
@@ -738,6 +831,11 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 	lim.max_body = conf->max_body;
 	a = g->self->addr;
 	a.sin_port = htons(g->self->http_port);
+	if (conf->api_token_file != NULL &&
+	    gateway_token_load(g, conf->api_token_file, cause) == -1) {
+		free(g);
+		return NULL;
+	}
 	g->httpd = httpd_new(
 	    ev, &a, &lim, conf->client_timeout, gateway_http, g, cause);
 	if (g->httpd == NULL) {
@@ -825,10 +923,12 @@ gateway_write_metrics(const struct gateway *g, struct buf *b)
 	    "jdp_gateway_refused_total{reason=\"queue_full\"} %llu\n"
 	    "jdp_gateway_refused_total{reason=\"no_leader\"} %llu\n"
 	    "jdp_gateway_refused_total{reason=\"timeout\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"bad_request\"} %llu\n",
+	    "jdp_gateway_refused_total{reason=\"bad_request\"} %llu\n"
+	    "jdp_gateway_refused_total{reason=\"unauthorized\"} %llu\n",
 	    (unsigned long long)g->full, (unsigned long long)g->wait_expired,
 	    (unsigned long long)g->timeouts,
-	    (unsigned long long)g->bad_requests);
+	    (unsigned long long)g->bad_requests,
+	    (unsigned long long)g->unauthorized);
 	buf_printf(b,
 	    "# TYPE jdp_gateway_pending gauge\n"
 	    "jdp_gateway_pending %d\n",

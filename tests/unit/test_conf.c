@@ -863,14 +863,15 @@ test_print(void)
 	    "election-finalize", "job-timeout", "job-memory", "job-output-max",
 	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "cache-size",
 	    "max-body", "request-wait", "queue-max", "client-timeout",
-	    "log-dir", "log-level"};
+	    "api-token-file", "log-dir", "log-level"};
 	struct conf *conf;
 	char *text, *line, *next, *why, first[64];
 	const char *diff;
 	size_t i, n;
 	int count[sizeof names / sizeof names[0]], nodes = 0, other = 0;
 
-	conf = parse(BASE "node 5 peer gw.example:9000\n");
+	conf = parse(BASE "node 5 peer gw.example:9000\n"
+			  "api-token-file /etc/jdp/api.token\n");
 	if (!ok(conf != NULL, "print: config parses"))
 		return;
 	text = print_conf(conf);
