@@ -382,14 +382,14 @@ fuzz_last_work_decode(const uint8_t *p, size_t len)
 /* The accepted pair only moves forward: a later epoch, or the same pair. */
 static int
 fuzz_acc_after(
-    const struct election_accepted *old, const struct election_accepted *new)
+    const struct election_accepted *was, const struct election_accepted *is)
 {
-	if (!old->valid)
+	if (!was->valid)
 		return 1;
-	if (!new->valid)
+	if (!is->valid)
 		return 0;
-	return new->epoch > old->epoch ||
-	    (new->epoch == old->epoch &&new->leader == old->leader);
+	return is->epoch > was->epoch ||
+	    (is->epoch == was->epoch && is->leader == was->leader);
 }
 
 /* The election's state, leader, epoch and accepted pair agree. */
@@ -543,8 +543,27 @@ fuzz_election_out(struct fuzz *f, const struct election_out *out)
 		FUZZ_CHECK(
 		    fuzz_vote_decode(buf_data(&b), buf_len(&b), &v) == 0);
 		FUZZ_CHECK((v.state == PROTO_OBSERVING) == !f->voter[f->self]);
+		/* A vote announces no pair that is not on disk yet. */
+		if (v.flags & PROTO_VOTE_ACCEPTED) {
+			acc.valid = 1;
+			acc.leader = v.acc_leader;
+			acc.epoch = v.acc_epoch;
+			FUZZ_CHECK(fuzz_acc_after(&acc, &f->disk));
+		}
+		/* FOLLOWING or LEADING names the pair it accepted. */
+		if (v.state == PROTO_FOLLOWING || v.state == PROTO_LEADING)
+			FUZZ_CHECK((v.flags & PROTO_VOTE_LEADER) &&
+			    (v.flags & PROTO_VOTE_ACCEPTED) &&
+			    v.leader == v.acc_leader &&
+			    v.epoch == v.acc_epoch &&
+			    (v.state == PROTO_LEADING) == (v.leader == self));
 	}
 	buf_free(&b);
+	/* The caller persists every pair the machine accepts. */
+	acc = election_accepted(f->e);
+	FUZZ_CHECK(acc.valid == f->disk.valid &&
+	    (!acc.valid ||
+		(acc.epoch == f->disk.epoch && acc.leader == f->disk.leader)));
 }
 
 static void
