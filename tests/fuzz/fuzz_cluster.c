@@ -28,7 +28,9 @@
  *		incarnation delta, heartbeat delta (relative to what the node
  *		last showed for that member)
  *	WORK, RESULT, LAST_WORK_REPLY
- *		len, then len payload bytes for that decoder
+ *		len, then len payload bytes for the work decoders (each
+ *		of the three ops runs all three, as on raw VOTE and GOSSIP
+ *		payloads)
  *	TICK	dt: both machines' timers, as cluster_timer
  *	WAIT	time jumps to the machines' next timeout, then TICK
  *	DOWN, UP
@@ -377,6 +379,15 @@ fuzz_last_work_decode(const uint8_t *p, size_t len)
 	free(done);
 }
 
+/* Bytes through every work decoder: one payload may suit several. */
+static void
+fuzz_work_payload(const uint8_t *p, size_t len)
+{
+	fuzz_work_decode(p, len);
+	fuzz_result_decode(p, len);
+	fuzz_last_work_decode(p, len);
+}
+
 /* ---- invariants ------------------------------------------------------------ */
 
 /* The accepted pair only moves forward: a later epoch, or the same pair. */
@@ -398,10 +409,21 @@ fuzz_check_election(const struct fuzz *f)
 {
 	enum election_state st = election_state(f->e);
 	struct election_accepted acc = election_accepted(f->e);
-	int leader = election_leader(f->e), self = f->ids[f->self];
+	int leader = election_leader(f->e), self = f->ids[f->self], i;
 	uint64_t epoch = election_epoch(f->e);
+	enum election_state ms;
 
 	FUZZ_CHECK(election_member_state(f->e, self) == st);
+	FUZZ_CHECK(election_member_state(f->e, FUZZ_OUTSIDER) == ELECT_LOOKING);
+	for (i = 0; i < f->n; i++) {
+		ms = election_member_state(f->e, f->ids[i]);
+		if (f->voter[i])
+			FUZZ_CHECK(ms == ELECT_LOOKING ||
+			    ms == ELECT_FOLLOWING || ms == ELECT_LEADING);
+		else
+			FUZZ_CHECK(
+			    ms == ELECT_LOOKING || ms == ELECT_OBSERVING);
+	}
 	FUZZ_CHECK(election_quorum(f->e) == f->nvoters / 2 + 1);
 	/* What the node accepted is what its caller persisted. */
 	FUZZ_CHECK(acc.valid == f->disk.valid);
@@ -823,6 +845,8 @@ fuzz_step(struct fuzz *f, struct fuzz_rd *rd)
 		sender = fuzz_member_id(f, fuzz_u8(rd));
 		f->now += fuzz_u8(rd);
 		p = fuzz_vote_payload(f, rd, raw, sender, &len);
+		if (raw)
+			fuzz_work_payload(p, len);
 		fuzz_vote(f, sender, p, len);
 		free(p);
 		break;
@@ -830,6 +854,8 @@ fuzz_step(struct fuzz *f, struct fuzz_rd *rd)
 		sender = fuzz_member_id(f, fuzz_u8(rd));
 		f->now += fuzz_u8(rd);
 		p = fuzz_gossip_payload(f, rd, raw, &len);
+		if (raw)
+			fuzz_work_payload(p, len);
 		fuzz_gossip(f, sender, p, len);
 		free(p);
 		break;
@@ -837,12 +863,7 @@ fuzz_step(struct fuzz *f, struct fuzz_rd *rd)
 	case FUZZ_RESULT:
 	case FUZZ_LAST_WORK:
 		p = fuzz_bytes(rd, fuzz_u8(rd), &len);
-		if (op == FUZZ_WORK)
-			fuzz_work_decode(p, len);
-		else if (op == FUZZ_RESULT)
-			fuzz_result_decode(p, len);
-		else
-			fuzz_last_work_decode(p, len);
+		fuzz_work_payload(p, len);
 		free(p);
 		break;
 	case FUZZ_TICK:
@@ -1158,6 +1179,23 @@ main(int argc, char **argv)
 	gen_payload(&b);
 	buf_reset(&b);
 	proto_last_work_encode(&b, ids, 2, ids + 2, 1);
+	gen_add(1, FUZZ_LAST_WORK);
+	gen_payload(&b);
+	/* The empty ones: no stdin, no text, no ids. */
+	buf_reset(&b);
+	w.flags = 0;
+	w.stdin_len = 0;
+	proto_work_encode(&b, &w);
+	gen_add(1, FUZZ_WORK);
+	gen_payload(&b);
+	buf_reset(&b);
+	memset(&r, 0, sizeof r);
+	r.status = PROTO_RESULT_REJECTED;
+	proto_result_encode(&b, &r);
+	gen_add(1, FUZZ_RESULT);
+	gen_payload(&b);
+	buf_reset(&b);
+	proto_last_work_encode(&b, NULL, 0, NULL, 0);
 	gen_add(1, FUZZ_LAST_WORK);
 	gen_payload(&b);
 	buf_free(&b);
