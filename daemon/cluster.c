@@ -186,6 +186,7 @@ cluster_acc_load(struct cluster *c, struct election_accepted *acc)
 	}
 	if (fgets(line, sizeof line, f) != NULL &&
 	    sscanf(line, "epoch %llu leader %d", &epoch, &leader) == 2 &&
+	    epoch < ELECT_EPOCH_MAX &&
 	    conf_find_node(c->conf, leader) != NULL) {
 		acc->valid = 1;
 		acc->epoch = epoch;

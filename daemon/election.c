@@ -453,8 +453,10 @@ election_new(const struct election_conf *conf,
 	}
 	assert(e->self != -1);
 	e->voter = e->peers[e->self].voter;
-	if (e->voter && acc != NULL && acc->valid)
+	if (e->voter && acc != NULL && acc->valid) {
+		assert(acc->epoch < ELECT_EPOCH_MAX);
 		e->acc = *acc;
+	}
 	e->state = ELECT_LOOKING;
 	e->leader = -1;
 	e->prop = -1;
@@ -471,7 +473,12 @@ election_free(struct election *e)
 	free(e);
 }
 
-/* LOOKING: a notification from p. */
+/*
+ * LOOKING: a notification from p. A node that election_look has just
+ * joined to an established leader has nothing to do: its broadcast told
+ * p already, and taking p's round would move its epoch off the one it
+ * accepted.
+ */
 static void
 election_handle_looking(struct election *e, struct election_peer *p,
     int64_t now, struct election_out *out)
@@ -480,6 +487,8 @@ election_handle_looking(struct election *e, struct election_peer *p,
 	int has = (v->flags & PROTO_VOTE_LEADER) != 0;
 	int theirs = has ? v->leader : -1;
 
+	if (e->state != ELECT_LOOKING)
+		return;
 	if (v->state == PROTO_LOOKING && p->voter) {
 		if (v->epoch > e->round) {
 			/* A newer round: catch up and vote again. */
@@ -517,6 +526,11 @@ election_handle_vote(struct election *e, const struct proto_vote *v,
 		return -1;
 	/* A voter never sends OBSERVING, an observer never anything else. */
 	if ((v->state == PROTO_OBSERVING) == p->voter)
+		return -1;
+	/* Epochs near 2^64 would make round + 1 wrap to 0. */
+	if (v->epoch >= ELECT_EPOCH_MAX ||
+	    ((v->flags & PROTO_VOTE_ACCEPTED) &&
+		v->acc_epoch >= ELECT_EPOCH_MAX))
 		return -1;
 	p->have = 1;
 	p->last = *v;

@@ -16,7 +16,8 @@
  *	  before sending the messages of that call, and hand it back to
  *	  election_new after a restart: a voter accepts at most one leader
  *	  per epoch in its lifetime, which is what makes two leaders in one
- *	  epoch impossible;
+ *	  epoch impossible (a pair of epoch ELECT_EPOCH_MAX or more is
+ *	  corrupt: refuse it);
  *	- call election_tick when election_next_timeout says so;
  *	- report gossip's verdicts with election_node_down / election_node_up.
  */
@@ -32,6 +33,12 @@
 /* Outbox capacity: a few broadcasts to every member per call. */
 #define ELECT_OUT_MAX (4 * ELECT_MAX_NODES)
 #define ELECT_EV_MAX 16
+/*
+ * Epochs in votes and accepted pairs stay below this. An honest cluster
+ * never gets near it (an election a millisecond for 146 million years),
+ * and refusing more keeps every epoch + 1 from wrapping to 0.
+ */
+#define ELECT_EPOCH_MAX (UINT64_C(1) << 62)
 
 /* A node's state; the numbers equal enum proto_vote_state. */
 enum election_state {
@@ -106,7 +113,9 @@ struct election *election_new(const struct election_conf *,
 void election_free(struct election *);
 /*
  * Handle a notification already checked to come from member v->sender.
- * Returns 0, or -1 if it names no member or itself (count as bad payload).
+ * Returns 0, or -1 if it names no member or itself, has the wrong state
+ * for the sender's role or an epoch of ELECT_EPOCH_MAX or more (count it
+ * as a bad payload).
  */
 int election_handle_vote(struct election *, const struct proto_vote *, int64_t,
     struct election_out *);

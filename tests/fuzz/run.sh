@@ -1,15 +1,20 @@
 #!/bin/sh
 # run.sh: build the libFuzzer targets with clang and run each one.
 #
-#	tests/fuzz/run.sh [SECONDS]	(default 5: the smoke run of make check)
-#	make fuzz			(FUZZ_SECONDS=300 each)
+#	tests/fuzz/run.sh [SECONDS [TARGET...]]	(default 5 s, every target:
+#						the smoke run of make check)
+#	make fuzz				(FUZZ_SECONDS=300 each)
 #
 # Prints TAP: one line per target with its executions; a crash or a broken
 # invariant fails the line, and the reproducer is kept in the build dir.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 secs=${1:-${FUZZ_SECONDS:-5}}
-targets="http wire conf"
+targets="http wire conf cluster"
+if [ $# -gt 1 ]; then
+	shift
+	targets="$*"
+fi
 out="$top_builddir/tests/fuzz"
 mkdir -p "$out"
 
@@ -27,13 +32,17 @@ bad=0
 for t in $targets; do
 	n=$((n + 1))
 	bin="$out/fuzz_$t"
-	# shellcheck disable=SC2046
+	extra=
+	if [ "$t" = cluster ]; then
+		extra="$top_srcdir/daemon/election.c $top_srcdir/daemon/gossip.c"
+	fi
+	# shellcheck disable=SC2046,SC2086
 	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -DHAVE_CONFIG_H \
-	    -I"$top_builddir" -I"$top_srcdir/common" \
+	    -I"$top_builddir" -I"$top_srcdir/common" -I"$top_srcdir/daemon" \
 	    -DJDP_PKGDATADIR='"/nonexistent"' -DJDP_LOCALSTATEDIR='"/nonexistent"' \
 	    -DJDP_SYSCONFDIR='"/nonexistent"' \
-	    "$top_srcdir/tests/fuzz/fuzz_$t.c" "$top_srcdir"/common/*.c \
+	    "$top_srcdir/tests/fuzz/fuzz_$t.c" "$top_srcdir"/common/*.c $extra \
 	    $(pkg-config --cflags --libs libsodium) -o "$bin" 2>"$bin.build.log"; then
 		echo "not ok $n - fuzz_$t builds"
 		sed 's/^/# /' "$bin.build.log" | head -n 20

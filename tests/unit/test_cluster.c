@@ -326,6 +326,16 @@ main(void)
 	ok(c != NULL, "restart on the same port");
 	is_int(cluster_epoch(c), 1, "after the restart it looks in epoch 1");
 	cluster_free(c);
+	/* An epoch that could wrap is a corrupt file (fuzz_cluster). */
+	f = fopen(text, "w");
+	if (f == NULL ||
+	    fputs("epoch 18446744073709551615 leader 2\n", f) < 0 ||
+	    fclose(f) != 0)
+		return 1;
+	c = cluster_new(ev, conf, 1, t_key, &cause);
+	ok(c != NULL && cluster_epoch(c) == 0,
+	    "a pair in epoch 2^64-1 is ignored: it starts afresh in epoch 0");
+	cluster_free(c);
 	unlink(text);
 	free(text);
 

@@ -853,6 +853,93 @@ test_vote_codec(void)
 	buf_free(&b);
 }
 
+/*
+ * A leader that steps down for a voter that cannot join it, and at once
+ * joins another established leader, follows that one in its epoch: the
+ * voter's later LOOKING round must not drag its epoch along (found by
+ * tests/fuzz/fuzz_cluster).
+ */
+static void
+test_stepdown_join(void)
+{
+	struct election_conf c;
+	struct election_accepted acc;
+	struct election_out out;
+	struct proto_vote v;
+	struct election *e;
+	struct t_net t;
+	uint64_t n;
+
+	t_init(&t, 3, 0);
+	c = t_conf(&t, 3);
+	election_out_reset(&out);
+	e = election_new(&c, NULL, 0, &out);
+	v = t_vote(1, PROTO_LOOKING, 3, 0);
+	election_handle_vote(e, &v, 0, &out);
+	v = t_vote(2, PROTO_LOOKING, 3, 0);
+	election_handle_vote(e, &v, 0, &out);
+	election_out_reset(&out);
+	election_tick(e, T_FINALIZE, &out);
+	is_str(election_state_name(election_state(e)), "LEADING",
+	    "3 leads epoch 0");
+	/* A healed partition: 2 leads epoch 5 with 1, which now looks. */
+	election_out_reset(&out);
+	v = t_vote(2, PROTO_LEADING, 2, 5);
+	election_handle_vote(e, &v, T_FINALIZE + 10, &out);
+	v = t_vote(1, PROTO_LOOKING, 1, 7);
+	v.flags |= PROTO_VOTE_ACCEPTED;
+	v.acc_leader = 2;
+	v.acc_epoch = 5;
+	election_handle_vote(e, &v, T_FINALIZE + 20, &out);
+	acc = election_accepted(e);
+	ok(election_state(e) == ELECT_FOLLOWING && election_leader(e) == 2 &&
+		acc.valid && acc.leader == 2 && acc.epoch == 5,
+	    "3 steps down and joins 2 in epoch 5");
+	is_int(election_epoch(e), 5, "its epoch is the one it accepted");
+	n = election_count(e);
+	election_out_reset(&out);
+	v = t_vote(2, PROTO_LEADING, 2, 5);
+	election_handle_vote(e, &v, T_FINALIZE + 30, &out);
+	ok(election_state(e) == ELECT_FOLLOWING && election_leader(e) == 2 &&
+		election_count(e) == n && out.nev == 0,
+	    "2's next ping is just a ping, not a new election");
+	election_free(e);
+	t_free(&t);
+}
+
+/* Epochs near 2^64 are refused: epoch + 1 must not wrap (fuzz_cluster). */
+static void
+test_epoch_max(void)
+{
+	struct election_conf c;
+	struct election_out out;
+	struct proto_vote v;
+	struct election *e;
+	struct t_net t;
+
+	t_init(&t, 3, 0);
+	c = t_conf(&t, 1);
+	election_out_reset(&out);
+	e = election_new(&c, NULL, 0, &out);
+	election_out_reset(&out);
+	v = t_vote(2, PROTO_LOOKING, 2, UINT64_MAX);
+	is_int(election_handle_vote(e, &v, 0, &out), -1,
+	    "a vote in epoch 2^64-1 is refused");
+	is_int(election_epoch(e), 0, "and leaves the round alone");
+	v = t_vote(2, PROTO_LOOKING, 2, 1);
+	v.flags |= PROTO_VOTE_ACCEPTED;
+	v.acc_leader = 3;
+	v.acc_epoch = ELECT_EPOCH_MAX;
+	is_int(election_handle_vote(e, &v, 0, &out), -1,
+	    "so is an accepted pair in epoch ELECT_EPOCH_MAX");
+	v = t_vote(2, PROTO_LOOKING, 2, ELECT_EPOCH_MAX - 1);
+	is_int(election_handle_vote(e, &v, 0, &out), 0,
+	    "ELECT_EPOCH_MAX - 1 is fine");
+	is_int(election_epoch(e), ELECT_EPOCH_MAX - 1, "and is caught up with");
+	election_free(e);
+	t_free(&t);
+}
+
 int
 main(void)
 {
@@ -868,5 +955,7 @@ main(void)
 	test_replies();
 	test_finalize_better();
 	test_wait_live_better();
+	test_stepdown_join();
+	test_epoch_max();
 	return tap_done();
 }
