@@ -6,7 +6,7 @@ command -v clang-format >/dev/null 2>&1 ||
 cd "$top_srcdir" || exit 1
 n=0
 bad=0
-for f in common/*.[ch] daemon/*.[ch] console/*.[ch] tests/*.h tests/unit/*.c \
+for f in common/*.[ch] daemon/*.[ch] console/*.[ch] tests/*.[ch] tests/unit/*.c \
     tests/sim/*.[ch] tests/fuzz/*.c; do
 	[ -f "$f" ] || continue
 	n=$((n + 1))

@@ -173,7 +173,9 @@ for round in $(seq 1 $ROUNDS); do
 		"garbage$round: each counted as malformed"
 	attack flood$round flood
 	is "$CLOSED" "$(val conns)" "flood$round: each closed idle or evicted"
-	ok $((PEAK > BASE_FDS + MAXC)) \
+	# (+1: a new connection is accepted before the one it evicts is
+	# closed; +1 for a link the gateway may be reopening meanwhile)
+	ok $((PEAK > BASE_FDS + MAXC + 2)) \
 		"flood$round: descriptors stayed within the budget ($PEAK)"
 	ok $((CPU_MS * 4 > WALL_MS)) \
 		"flood$round: the gateway did not spin (${CPU_MS} ms CPU in ${WALL_MS} ms)"
