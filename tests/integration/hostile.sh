@@ -80,12 +80,13 @@ cpu() {
 	sed 's/^.*) //' /proc/"$GWPID"/stat | awk '{ print $12 + $13 }'
 }
 
-# snap FILE: the gateway's /metrics; m FILE NAME: one of its public port's.
+# snap FILE: the gateway's /metrics; m FILE NAME: one of its public port's
+# (0 if missing).
 snap() {
 	get "$GW/metrics" >"$1"
 }
 m() {
-	awk -v n="jdp_public_http_$2" '$1 == n { print $2 }' "$1"
+	awk -v n="jdp_public_http_$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"
 }
 
 # delta NAME: how much a counter rose during the last attack.
@@ -113,7 +114,7 @@ normal warmup
 wait_for 10 one_conn
 BASE_FDS=$(fds)
 MAXC=$(m "$T/before" connections_max)
-like "$MAXC" '^[0-9]+$' "the gateway holds at most $MAXC connections"
+ok $((MAXC < 1)) "the gateway holds at most $MAXC connections"
 echo "# baseline: $BASE_FDS descriptors, $(rss) kB resident"
 
 # attack NAME MODE [N]: run tests/hostile MODE N against the public port;
