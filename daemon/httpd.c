@@ -7,6 +7,26 @@
  * to the handler and wait for its answer (BUSY), write the answer, go on
  * with the next pipelined request. While a request is BUSY the connection
  * does not read, so the spans handed to the handler stay valid.
+ *
+ * Hostile clients (tests/integration/hostile.sh, docs/ARCHITECTURE.md):
+ * - Every connection is timed from its accept: one that never sends a byte
+ *   is closed after client-timeout like an idle keep-alive one, and a head
+ *   or body still incomplete client-timeout after its first byte gets 408.
+ * - Input is bounded by the parser's limits (the head) and max-body; a
+ *   connection reads nothing while an answer is owed or while more than
+ *   HTTPD_OUT_MAX bytes of answers wait for a client that does not read,
+ *   so pipelining cannot make answers pile up. Empty buffers are freed.
+ * - All servers of a process together hold at most httpd_conn_budget()
+ *   connections, so a quarter of the descriptors stays for links, the
+ *   runner and the logs. At the budget a new connection evicts the least
+ *   recently used one that owes nothing (idle, or a head still arriving),
+ *   as nginx reuses idle keep-alive connections; only when none can go is
+ *   the new one closed.
+ * - accept() failing for want of descriptors or memory (EMFILE, ENFILE,
+ *   ENOBUFS, ENOMEM) first evicts like that; if nothing can go, the
+ *   listener is not polled for HTTPD_PAUSE_MS instead of spinning on a
+ *   level-triggered readable listener. At most HTTPD_ACCEPT_BATCH accepts
+ *   per wake-up, so a flood does not starve the connections already in.
  */
 #include "config.h"
 
@@ -15,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,9 +46,13 @@
 #include "net.h"
 #include "xmalloc.h"
 
-#define HTTPD_MAX_CONNS 8192
+#define HTTPD_MAX_CONNS 8192 /* per process, whatever the fd limit */
 #define HTTPD_READ_SIZE 16384
 #define HTTPD_SWEEP_MS 500
+#define HTTPD_OUT_MAX 65536 /* unsent answer bytes before reading stops */
+#define HTTPD_ACCEPT_BATCH 64 /* accepts per wake-up of the listener */
+#define HTTPD_PAUSE_MS 100 /* listener not polled after EMFILE & co. */
+#define HTTPD_WARN_MS 10000 /* at most one accept warning this often */
 
 enum httpd_state {
 	HTTPD_ST_HEAD, /* waiting for a complete head */
@@ -47,16 +72,19 @@ struct httpd_conn {
 	struct http_request req;
 	size_t head_len;
 	int sent_continue;
-	int64_t last_active; /* last byte in or out */
+	int64_t last_active; /* accepted, or last byte in or out */
 	int64_t req_start; /* first byte of the request */
 	int processing;
 	int dead;
-	TAILQ_ENTRY(httpd_conn) entry;
+	TAILQ_ENTRY(httpd_conn) entry; /* least recently answered first */
 };
 
 struct httpd {
 	struct ev *ev;
 	int fd;
+	int budget; /* connections of all servers together */
+	uint64_t pause; /* timer while the listener rests, or 0 */
+	int64_t last_warn;
 	struct http_limits limits;
 	int64_t timeout;
 	httpd_handler handler;
@@ -67,14 +95,23 @@ struct httpd {
 	uint64_t sweep;
 	int nconns;
 	TAILQ_HEAD(, httpd_conn) conns;
+	TAILQ_ENTRY(httpd) entry;
 
 	/* Counters for /metrics. */
 	uint64_t accepted;
 	uint64_t requests;
 	uint64_t rejected; /* over the connection limit */
 	uint64_t bad; /* malformed requests */
-	uint64_t timeouts;
+	uint64_t timeouts; /* 408: head or body too slow */
+	uint64_t idle; /* closed after client-timeout without a request */
+	uint64_t evicted; /* closed to make room for a new one */
+	uint64_t paused; /* accept() out of descriptors or memory */
 };
+
+/* Every server of the process, and their connections together. */
+static TAILQ_HEAD(, httpd) httpd_servers = TAILQ_HEAD_INITIALIZER(
+    httpd_servers);
+static int httpd_total;
 
 static void httpd_conn_process(struct httpd_conn *);
 static void httpd_conn_events(struct httpd_conn *);
@@ -98,6 +135,7 @@ httpd_conn_close(struct httpd_conn *c)
 	close(c->fd);
 	TAILQ_REMOVE(&h->conns, c, entry);
 	h->nconns--;
+	httpd_total--;
 	c->dead = 1;
 	if (!c->processing)
 		httpd_conn_free(c);
@@ -127,17 +165,23 @@ httpd_conn_flush(struct httpd_conn *c)
 		httpd_conn_close(c);
 		return -1;
 	}
+	if (buf_len(&c->out) == 0)
+		buf_free(&c->out);
 	httpd_conn_events(c);
 	return 0;
 }
 
-/* Read while answering nothing; write while output is pending. */
+/*
+ * Read while answering nothing and while the client takes its answers;
+ * write while output is pending.
+ */
 static void
 httpd_conn_events(struct httpd_conn *c)
 {
 	int events = 0;
 
-	if (c->state == HTTPD_ST_HEAD || c->state == HTTPD_ST_BODY)
+	if ((c->state == HTTPD_ST_HEAD || c->state == HTTPD_ST_BODY) &&
+	    buf_len(&c->out) < HTTPD_OUT_MAX)
 		events |= EV_READ;
 	if (buf_len(&c->out) > 0)
 		events |= EV_WRITE;
@@ -151,13 +195,12 @@ httpd_conn_error(struct httpd_conn *c, int status)
 	char body[128];
 	int n;
 
-	c->h->bad++;
 	n = snprintf(
 	    body, sizeof body, "%d %s\n", status, http_status_text(status));
 	http_write_response(&c->out, status, "text/plain", body, (size_t)n, 0,
 	    c->h->default_line);
 	c->state = HTTPD_ST_CLOSING;
-	buf_reset(&c->in);
+	buf_free(&c->in);
 	httpd_conn_flush(c);
 }
 
@@ -181,8 +224,14 @@ httpd_reply(struct httpd_conn *c, int status, const char *ctype,
 	http_write_response(&c->out, status, ctype, body, len, keep, extra);
 	free(all);
 	buf_consume(&c->in, c->head_len + (size_t)c->req.content_length);
+	if (buf_len(&c->in) == 0)
+		buf_free(&c->in);
 	c->state = keep ? HTTPD_ST_HEAD : HTTPD_ST_CLOSING;
 	c->ticket = 0;
+	/* A pipelined request's clock starts now; least recently used last. */
+	c->req_start = ev_now(h->ev);
+	TAILQ_REMOVE(&h->conns, c, entry);
+	TAILQ_INSERT_TAIL(&h->conns, c, entry);
 	if (httpd_conn_flush(c) == -1)
 		return;
 	if (!c->processing)
@@ -200,13 +249,16 @@ httpd_conn_process(struct httpd_conn *c)
 	c->processing = 1;
 	while (!c->dead) {
 		if (c->state == HTTPD_ST_HEAD) {
-			if (buf_len(&c->in) == 0)
+			/* Answers pile up: wait for the client to take them. */
+			if (buf_len(&c->in) == 0 ||
+			    buf_len(&c->out) >= HTTPD_OUT_MAX)
 				break;
 			n = http_parse_request((const char *)buf_data(&c->in),
 			    buf_len(&c->in), &h->limits, &c->req, &status);
 			if (n == HTTP_PARTIAL)
 				break;
 			if (n < 0) {
+				h->bad++;
 				httpd_conn_error(c, status);
 				break;
 			}
@@ -238,8 +290,6 @@ httpd_conn_process(struct httpd_conn *c)
 			httpd_conn_events(c);
 			h->handler(c, &c->req, buf_data(&c->in) + c->head_len,
 			    (size_t)c->req.content_length, h->arg);
-			if (!c->dead && c->state == HTTPD_ST_HEAD)
-				c->req_start = ev_now(h->ev);
 			continue;
 		}
 		break; /* BUSY or CLOSING: wait */
@@ -259,6 +309,12 @@ httpd_conn_io(struct ev *ev, int fd, int what, void *arg)
 	if (what & EV_WRITE) {
 		if (httpd_conn_flush(c) == -1)
 			return;
+		/* Answers went out: a request waiting behind them can go. */
+		if (c->state == HTTPD_ST_HEAD && buf_len(&c->in) > 0 &&
+		    buf_len(&c->out) < HTTPD_OUT_MAX) {
+			httpd_conn_process(c);
+			return;
+		}
 	}
 	if (!(what & EV_READ))
 		return;
@@ -282,41 +338,141 @@ httpd_conn_io(struct ev *ev, int fd, int what, void *arg)
 	httpd_conn_process(c);
 }
 
+int
+httpd_conn_budget(uint64_t nofile)
+{
+	uint64_t reserve, n;
+
+	reserve = nofile / 4 < 64 ? 64 : nofile / 4;
+	n = nofile > reserve + 16 ? nofile - reserve : 16;
+	return n > HTTPD_MAX_CONNS ? HTTPD_MAX_CONNS : (int)n;
+}
+
+/* The first connection of h, least recently used first, that owes nothing. */
+static struct httpd_conn *
+httpd_idlest(struct httpd *h)
+{
+	struct httpd_conn *c;
+
+	TAILQ_FOREACH(c, &h->conns, entry)
+	{
+		if (c->state == HTTPD_ST_HEAD && buf_len(&c->out) == 0 &&
+		    !c->processing)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * Make room: close the least recently used connection that owes nothing,
+ * of this server if it has one, else of another. 1 if one was closed.
+ */
+static int
+httpd_evict(struct httpd *h)
+{
+	struct httpd *s;
+	struct httpd_conn *c;
+
+	if ((c = httpd_idlest(h)) == NULL) {
+		TAILQ_FOREACH(s, &httpd_servers, entry)
+		{
+			if (s != h && (c = httpd_idlest(s)) != NULL)
+				break;
+		}
+	}
+	if (c == NULL)
+		return 0;
+	c->h->evicted++;
+	httpd_conn_close(c);
+	return 1;
+}
+
+static int64_t
+httpd_resume(struct ev *ev, void *arg)
+{
+	struct httpd *h = arg;
+
+	h->pause = 0;
+	ev_mod_fd(ev, h->fd, EV_READ);
+	return EV_TIMER_STOP;
+}
+
+/*
+ * accept() failed for want of descriptors or memory and nothing could be
+ * evicted: the listener is level-triggered and stays readable, so stop
+ * polling it for a while rather than spin.
+ */
+static void
+httpd_pause(struct httpd *h, int error)
+{
+	int64_t now = ev_now(h->ev);
+
+	h->paused++;
+	if (h->last_warn == 0 || now - h->last_warn >= HTTPD_WARN_MS) {
+		log_warn("http: accept: %s; not accepting for %d ms "
+			 "(%llu times so far)",
+		    strerror(error), HTTPD_PAUSE_MS,
+		    (unsigned long long)h->paused);
+		h->last_warn = now;
+	}
+	ev_mod_fd(h->ev, h->fd, 0);
+	h->pause = ev_add_timer(h->ev, HTTPD_PAUSE_MS, httpd_resume, h);
+}
+
+static void
+httpd_conn_new(struct httpd *h, int fd)
+{
+	struct httpd_conn *c;
+
+	c = xcalloc(1, sizeof *c);
+	c->h = h;
+	c->fd = fd;
+	c->id = ++h->next_id;
+	c->state = HTTPD_ST_HEAD;
+	c->last_active = c->req_start = ev_now(h->ev);
+	buf_init(&c->in);
+	buf_init(&c->out);
+	if (ev_add_fd(h->ev, fd, EV_READ, httpd_conn_io, c) == -1) {
+		close(fd);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&h->conns, c, entry);
+	h->nconns++;
+	httpd_total++;
+}
+
 static void
 httpd_accept(struct ev *ev, int fd, int what, void *arg)
 {
 	struct httpd *h = arg;
-	struct httpd_conn *c;
-	int cfd;
+	int cfd, n, error;
 
-	for (;;) {
+	(void)ev;
+	(void)what;
+	for (n = 0; n < HTTPD_ACCEPT_BATCH; n++) {
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_warn("http: accept: %s", strerror(errno));
+			error = errno;
+			if (error == EAGAIN || error == EWOULDBLOCK)
+				return;
+			if (error == EINTR || error == ECONNABORTED ||
+			    error == EPROTO || error == EPERM)
+				continue; /* that connection only */
+			if ((error == EMFILE || error == ENFILE ||
+				error == ENOBUFS || error == ENOMEM) &&
+			    httpd_evict(h))
+				continue;
+			httpd_pause(h, error);
 			return;
 		}
 		h->accepted++;
-		if (h->nconns >= HTTPD_MAX_CONNS) {
+		if (httpd_total >= h->budget && !httpd_evict(h)) {
 			h->rejected++;
 			close(cfd);
 			continue;
 		}
-		c = xcalloc(1, sizeof *c);
-		c->h = h;
-		c->fd = cfd;
-		c->id = ++h->next_id;
-		c->state = HTTPD_ST_HEAD;
-		c->last_active = c->req_start = ev_now(ev);
-		buf_init(&c->in);
-		buf_init(&c->out);
-		if (ev_add_fd(ev, cfd, EV_READ, httpd_conn_io, c) == -1) {
-			close(cfd);
-			free(c);
-			continue;
-		}
-		TAILQ_INSERT_TAIL(&h->conns, c, entry);
-		h->nconns++;
+		httpd_conn_new(h, cfd);
 	}
 }
 
@@ -342,7 +498,7 @@ httpd_sweep(struct ev *ev, void *arg)
 			httpd_conn_error(c, 408);
 		} else if (buf_len(&c->in) == 0 &&
 		    now - c->last_active > h->timeout) {
-			h->timeouts++;
+			h->idle++;
 			httpd_conn_close(c);
 		}
 	}
@@ -355,6 +511,7 @@ httpd_new(struct ev *ev, const struct sockaddr_in *addr,
     void *arg, char **cause)
 {
 	struct httpd *h;
+	struct rlimit rl;
 	int fd;
 
 	if ((fd = net_tcp_listen(addr, 1024, cause)) == -1)
@@ -367,6 +524,10 @@ httpd_new(struct ev *ev, const struct sockaddr_in *addr,
 	h->handler = handler;
 	h->arg = arg;
 	TAILQ_INIT(&h->conns);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		rl.rlim_cur = 1024;
+	h->budget = httpd_conn_budget(rl.rlim_cur);
+	TAILQ_INSERT_TAIL(&httpd_servers, h, entry);
 	if (ev_add_fd(ev, fd, EV_READ, httpd_accept, h) == -1)
 		fatal("ev_add_fd");
 	h->sweep = ev_add_timer(ev, HTTPD_SWEEP_MS, httpd_sweep, h);
@@ -383,6 +544,8 @@ httpd_free(struct httpd *h)
 	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
 		httpd_conn_close(c);
 	ev_del_timer(h->ev, h->sweep);
+	ev_del_timer(h->ev, h->pause);
+	TAILQ_REMOVE(&httpd_servers, h, entry);
 	ev_del_fd(h->ev, h->fd);
 	close(h->fd);
 	free(h->default_name);
@@ -432,6 +595,9 @@ httpd_write_metrics(struct httpd *h, struct buf *b, const char *prefix)
 	buf_printf(b, "# TYPE %s_connections gauge\n%s_connections %d\n",
 	    prefix, prefix, h->nconns);
 	buf_printf(b,
+	    "# TYPE %s_connections_max gauge\n%s_connections_max %d\n", prefix,
+	    prefix, h->budget);
+	buf_printf(b,
 	    "# TYPE %s_accepted_total counter\n"
 	    "%s_accepted_total %llu\n",
 	    prefix, prefix, (unsigned long long)h->accepted);
@@ -447,4 +613,14 @@ httpd_write_metrics(struct httpd *h, struct buf *b, const char *prefix)
 	    prefix, prefix, (unsigned long long)h->rejected, prefix,
 	    (unsigned long long)h->bad, prefix,
 	    (unsigned long long)h->timeouts);
+	buf_printf(b,
+	    "# TYPE %s_closed_total counter\n"
+	    "%s_closed_total{reason=\"idle\"} %llu\n"
+	    "%s_closed_total{reason=\"evicted\"} %llu\n",
+	    prefix, prefix, (unsigned long long)h->idle, prefix,
+	    (unsigned long long)h->evicted);
+	buf_printf(b,
+	    "# TYPE %s_accept_paused_total counter\n"
+	    "%s_accept_paused_total %llu\n",
+	    prefix, prefix, (unsigned long long)h->paused);
 }

@@ -3,7 +3,9 @@
  * HTTP port of every node and the gateway's public port. Keep-alive and
  * pipelining (one request at a time per connection, in order), idle and
  * slow clients timed out, bodies read by Content-Length, limits from
- * struct http_limits. The handler answers at once or later.
+ * struct http_limits, a connection budget below the descriptor limit
+ * (httpd.c says how it holds against hostile clients). The handler answers
+ * at once or later.
  */
 #ifndef JDP_HTTPD_H
 #define JDP_HTTPD_H
@@ -54,5 +56,10 @@ struct httpd_conn *httpd_find(struct httpd *, uint64_t);
 void httpd_write_metrics(struct httpd *, struct buf *, const char *);
 /* Number of open connections. */
 int httpd_nconns(struct httpd *);
+/*
+ * How many connections all servers of a process may hold when it may open
+ * nofile descriptors: all but a quarter (at least 64), at most 8192.
+ */
+int httpd_conn_budget(uint64_t);
 
 #endif
