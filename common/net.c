@@ -75,11 +75,17 @@ net_udp_bind(const struct sockaddr_in *sin, char **cause)
 }
 
 int
+net_tcp_bind(const struct sockaddr_in *sin, char **cause)
+{
+	return net_bind(SOCK_STREAM, sin, cause);
+}
+
+int
 net_tcp_listen(const struct sockaddr_in *sin, int backlog, char **cause)
 {
 	int fd;
 
-	if ((fd = net_bind(SOCK_STREAM, sin, cause)) == -1)
+	if ((fd = net_tcp_bind(sin, cause)) == -1)
 		return -1;
 	if (listen(fd, backlog) == -1) {
 		xasprintf(

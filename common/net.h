@@ -9,6 +9,11 @@
 int net_resolve(const char *, uint16_t, struct sockaddr_in *);
 /* Bound UDP socket; -1 with *cause set ("127.0.0.1:8010: ...", caller frees). */
 int net_udp_bind(const struct sockaddr_in *, char **);
+/*
+ * Bound TCP socket (SO_REUSEADDR), not listening yet: connections are
+ * refused until listen(2). -1 with *cause set.
+ */
+int net_tcp_bind(const struct sockaddr_in *, char **);
 /* Listening TCP socket (SO_REUSEADDR); -1 with *cause set. */
 int net_tcp_listen(const struct sockaddr_in *, int, char **);
 /* Start a non-blocking connect; the fd, or -1 with errno set. */

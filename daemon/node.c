@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -262,10 +263,10 @@ node_bind(struct node *n, char **cause)
 	struct sockaddr_in a;
 	sigset_t set;
 
+	/* Bound now, listening once the runner is up (node_new). */
 	a = net_addr_offset(&n->self->addr, CONF_TCP_OFFSET);
-	if ((n->tcp = net_tcp_listen(&a, 128, cause)) == -1)
+	if ((n->tcp = net_tcp_bind(&a, cause)) == -1)
 		return -1;
-	ev_add_fd(n->ev, n->tcp, EV_READ, node_tcp_accept, n);
 
 	http_limits_default(&lim);
 	lim.max_body = conf->max_body;
@@ -314,8 +315,10 @@ node_new(const struct conf *conf, int id, char **cause)
 	}
 	/*
 	 * The runner first: its start-up blocks (sandbox probes, the
-	 * class-data archive), and a node must not vote or gossip before its
-	 * loop runs, or the others count on a member that cannot answer.
+	 * class-data archive), and a node must not vote, gossip or take work
+	 * links before its loop runs, or the others count on a member that
+	 * cannot answer (a leader's WORK would wait in the backlog of a node
+	 * it has meanwhile given up on, and run there late, a second time).
 	 */
 	if (n->self->role == CONF_PEER &&
 	    (n->runner = runner_new(n->ev, conf, &why)) == NULL) {
@@ -323,6 +326,12 @@ node_new(const struct conf *conf, int id, char **cause)
 		log_error("runner: %s; this node will refuse jobs", why);
 		free(why);
 	}
+	if (listen(n->tcp, 128) == -1) {
+		xasprintf(
+		    cause, "listen on the work port: %s", strerror(errno));
+		goto fail;
+	}
+	ev_add_fd(n->ev, n->tcp, EV_READ, node_tcp_accept, n);
 	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
 		goto fail;
 	n->work = work_new_node(n->ev, conf, id, n->key, n->cluster, n->runner);

@@ -30,14 +30,6 @@ val() {
 	sed -n "s/^$1 //p" "$2"
 }
 
-leader() {
-	get "$GW/cluster-info" | sed -n 's/^Server \([0-9]*\) - LEADER$/\1/p'
-}
-
-has_leader() {
-	[ -n "$(leader)" ]
-}
-
 echo "# machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n 1)"
 echo "# jdpd: $("$JDPD" --version 2>&1 | head -n 1), $(grep -q fsanitize "$top_builddir/Makefile" 2>/dev/null && echo sanitizers || echo no sanitizers)"
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -53,14 +53,6 @@ node_of() {
 	tr -d '\r' <"$T/headers-$1" | sed -n 's/^X-Jdp-Node: //p'
 }
 
-leader() {
-	get "$GW/cluster-info" | sed -n 's/^Server \([0-9]*\) - LEADER$/\1/p'
-}
-
-has_leader() {
-	[ -n "$(leader)" ]
-}
-
 say "== Starting the gateway (node 0, $GW) and 7 peers"
 start_node 0
 for i in 1 2 3 4 5 6 7; do

@@ -53,14 +53,6 @@ header() {
 	tr -d '\r' <"$T/headers" | sed -n "s/^$1: //Ip"
 }
 
-leader() {
-	get "$GW/cluster-info" | sed -n 's/^Server \([0-9]*\) - LEADER$/\1/p'
-}
-
-has_leader() {
-	[ -n "$(leader)" ]
-}
-
 # jobs_started: "from leader" lines in every peer's summary log.
 jobs_started() {
 	cat "$T"/log/node-[1-9]*.summary.log 2>/dev/null | grep -c 'from leader \['

@@ -171,6 +171,16 @@ get() {
 	curl -sf --max-time 5 "$@"
 }
 
+# leader: the leader's id as the gateway's /cluster-info names it, or
+# nothing.
+leader() {
+	get "$GW/cluster-info" | sed -n 's/^Server \([0-9]*\) - LEADER$/\1/p'
+}
+
+has_leader() {
+	[ -n "$(leader)" ]
+}
+
 # healthy ID: node ID answers /health.
 healthy() {
 	[ "$(get "$(node_url "$1")/health")" = "ok" ]
