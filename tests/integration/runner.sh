@@ -177,7 +177,7 @@ is "$RC:$LINE1" "1:Output limit exceeded (1 MiB)" \
     "printing 100 MB: output limit"
 run "$J/BigResult.java"
 is "$RC:$LINE1" "1:Output limit exceeded (1 MiB)" \
-    "returning 100 MB: output limit"
+    "returning 10 MB: output limit"
 run "$J/Spawner.java"
 is "$RC:$OUT" "0:blocked blocked" "creating processes fails (seccomp)"
 run "$J/ThreadBomb.java"

@@ -231,7 +231,7 @@ main(void)
 	    "node 1 peer 127.0.0.1:7010\n"
 	    "cluster-key-file /dev/null\n"
 	    "job-timeout 3s\n"
-	    "job-memory 256M\n"
+	    "job-memory 128M\n"
 	    "job-output-max 64K\n"
 	    "run-pool 2\n"
 	    "queue-max 6\n"
@@ -283,7 +283,7 @@ main(void)
 	test_hostile_then_ordinary(
 	    "Loop", RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
 	test_hostile_then_ordinary(
-	    "Hog", RUNNER_MEMORY_LIMIT, "Memory limit exceeded (256 MiB)", s);
+	    "Hog", RUNNER_MEMORY_LIMIT, "Memory limit exceeded (128 MiB)", s);
 	test_hostile_then_ordinary("Printer", RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
 	test_hostile_then_ordinary("BigResult", RUNNER_OUTPUT_LIMIT,
