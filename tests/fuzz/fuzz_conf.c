@@ -33,11 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	text = malloc(len + 1);
 	memcpy(text, data, len);
 	text[len] = '\0';
-	if (conf_parse(text, "fuzz.conf", &conf, &cause) == 0) {
+	if (conf_parse("fuzz.conf", text, &conf, &cause) == 0) {
 		f = open_memstream(&printed, &plen);
 		conf_print(conf, f);
 		fclose(f);
-		if (conf_parse(printed, "printed.conf", &again, &cause) != 0)
+		if (conf_parse("printed.conf", printed, &again, &cause) != 0)
 			abort();
 		conf_free(again);
 		conf_free(conf);

@@ -60,7 +60,7 @@ for t in $targets; do
 		echo "ok $n - fuzz_$t: ${execs:-?} executions in ${secs}s, no findings"
 	else
 		echo "not ok $n - fuzz_$t found a problem (see $bin.log)"
-		grep -E 'ERROR|SUMMARY|Test unit written' "$bin.log" | sed 's/^/# /' | head -n 10
+		grep -E '^fuzz_[a-z]+: |ERROR|SUMMARY|Test unit written' "$bin.log" | sed 's/^/# /' | head -n 10
 		bad=$((bad + 1))
 	fi
 done
