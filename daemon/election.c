@@ -356,7 +356,10 @@ election_count_votes(const struct election *e, int cand)
  * looked in this round, most likely still follows the dead leader (it
  * notices a little later, or its machine is slow): wait for it, at most a
  * failure timeout from when we began to look, so that the best live
- * candidate wins whatever the skew between detections.
+ * candidate wins whatever the skew between detections. A node that has
+ * not decided since it started also waits for better voters gossip has
+ * not heard yet: when a whole cluster starts, one that is slower to start
+ * (its runner first) still gets to lead, as the classic design expects.
  */
 static int
 election_awaited(const struct election *e, int64_t now)
@@ -368,8 +371,8 @@ election_awaited(const struct election *e, int64_t now)
 		return 0;
 	for (i = 0; i < e->conf.nmembers; i++) {
 		p = &e->peers[i];
-		if (i == e->self || !p->voter || !p->up || p->down ||
-		    p->id < e->prop)
+		if (i == e->self || !p->voter || p->down || p->id < e->prop ||
+		    (!p->up && !e->fresh))
 			continue;
 		if (!p->have || p->last.state != PROTO_LOOKING ||
 		    p->last.epoch < e->round)

@@ -626,14 +626,17 @@ test_accept_rule(void)
 	v = t_vote(1, PROTO_LOOKING, 2, 0);
 	election_handle_vote(l, &v, 0, &out);
 	election_tick(l, T_FINALIZE, &out);
+	is_str(election_state_name(election_state(l)), "LOOKING",
+	    "a fresh 2 waits for 3, never heard yet");
+	election_tick(l, T_FAILURE, &out);
 	is_str(election_state_name(election_state(l)), "LEADING",
-	    "2 leads epoch 0 with 1's vote");
+	    "2 leads epoch 0 with 1's vote after a failure timeout");
 	v = t_vote(3, PROTO_LOOKING, 3, 1);
 	v.flags |= PROTO_VOTE_ACCEPTED;
 	v.acc_leader = 3;
 	v.acc_epoch = 0;
 	election_out_reset(&out);
-	election_handle_vote(l, &v, T_FINALIZE + 10, &out);
+	election_handle_vote(l, &v, T_FAILURE + 10, &out);
 	is_str(election_state_name(election_state(l)), "LOOKING",
 	    "leader steps down for a voter that accepted another leader "
 	    "in its epoch");
@@ -770,6 +773,7 @@ test_wait_live_better(void)
 		e = election_new(&c, NULL, 0, &out);
 		for (i = 1; i <= 4; i++)
 			election_node_up(e, i, 0, &out);
+		election_node_down(e, 5, 0, &out);
 		v = t_vote(4, PROTO_FOLLOWING, 5, 0);
 		election_handle_vote(e, &v, 5, &out);
 		v = t_vote(1, PROTO_LOOKING, 3, 0);
@@ -800,11 +804,26 @@ test_wait_live_better(void)
 		}
 		election_free(e);
 	}
+	/* Fresh: 4 and 5, never heard, are waited for, a while at most. */
+	election_out_reset(&out);
+	e = election_new(&c, NULL, 0, &out);
+	v = t_vote(1, PROTO_LOOKING, 3, 0);
+	election_handle_vote(e, &v, 10, &out);
+	v = t_vote(2, PROTO_LOOKING, 3, 0);
+	election_handle_vote(e, &v, 10, &out);
+	election_tick(e, 10 + T_FINALIZE, &out);
+	is_int(election_state(e), ELECT_LOOKING,
+	    "a node that never decided waits for better voters never heard");
+	election_tick(e, T_FAILURE + T_FINALIZE, &out);
+	is_str(election_state_name(election_state(e)), "LEADING",
+	    "for a failure timeout at most");
+	election_free(e);
 	/* Gossip says 4 failed: no wait at all. */
 	election_out_reset(&out);
 	e = election_new(&c, NULL, 0, &out);
 	election_node_up(e, 4, 0, &out);
 	election_node_down(e, 4, 1, &out);
+	election_node_down(e, 5, 1, &out);
 	v = t_vote(1, PROTO_LOOKING, 3, 0);
 	election_handle_vote(e, &v, 10, &out);
 	v = t_vote(2, PROTO_LOOKING, 3, 0);
