@@ -30,12 +30,7 @@ command -v java >/dev/null || skip_all "no java"
 
 make_cluster $NPEERS "runner-jar $JAR" "run-pool 1" "job-timeout 10s" \
 	"request-wait 60s"
-if ! "$JDPD" -c "$T/jdp.conf" --exec "$top_srcdir/tests/data/jobs/Hello.java" \
-	>"$T/probe.out" 2>&1; then
-	grep -qi 'bwrap\|bubblewrap\|sandbox' "$T/probe.out" ||
-		skip_all "the runner does not work here: $(head -n 1 "$T/probe.out")"
-	echo "allow-unsandboxed yes" >>"$T/jdp.conf"
-fi
+sandbox_probe
 # The gateway gives up on a request after request-wait + 2 x (job-timeout +
 # 2 x failure-timeout) = 88 s; a client waits longer, so that a request the
 # cluster dropped shows as a 504, and one it never answers as a 000.

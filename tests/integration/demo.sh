@@ -28,11 +28,7 @@ show() {
 }
 
 make_cluster 7 "runner-jar $JAR" "run-pool 1" "job-timeout 10s"
-if ! "$JDPD" -c "$T/jdp.conf" --exec "$top_srcdir/tests/data/jobs/Hello.java" \
-	>/dev/null 2>&1; then
-	echo "allow-unsandboxed yes" >>"$T/jdp.conf"
-	say "(no working bubblewrap here: jobs run unsandboxed)"
-fi
+sandbox_probe
 mkdir -p "$T/jobs"
 
 # job N: a class whose run() answers "Hello from job N".

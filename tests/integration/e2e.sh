@@ -17,15 +17,7 @@ make_cluster $NPEERS "runner-jar $JAR" "job-timeout 10s" "request-wait 60s" \
 JOBS="$T/jobs"
 mkdir -p "$JOBS"
 
-# The runner needs a sandbox (bubblewrap) unless told otherwise; probe it.
-if ! "$JDPD" -c "$T/jdp.conf" --exec "$top_srcdir/tests/data/jobs/Hello.java" \
-	>"$T/probe.out" 2>&1; then
-	grep -qi 'bwrap\|bubblewrap\|sandbox' "$T/probe.out" || {
-		cat "$T/probe.out" | sed 's/^/# /'
-		skip_all "the runner does not work here"
-	}
-	echo "allow-unsandboxed yes" >>"$T/jdp.conf"
-fi
+sandbox_probe
 
 # job NAME BODY: a classic job class NAME whose run() returns BODY.
 job() {

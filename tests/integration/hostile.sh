@@ -29,10 +29,7 @@ export ASAN_OPTIONS="detect_leaks=0:quarantine_size_mb=4"
 
 make_cluster 2 "runner-jar $JAR" "run-pool 1" "job-timeout 10s" \
 	"request-wait 60s" "client-timeout 1s"
-if ! "$JDPD" -c "$T/jdp.conf" --exec "$top_srcdir/tests/data/jobs/Hello.java" \
-	>/dev/null 2>&1; then
-	echo "allow-unsandboxed yes" >>"$T/jdp.conf"
-fi
+sandbox_probe
 PORT=$((BASE + 5))
 mkdir -p "$T/jobs"
 

@@ -138,6 +138,20 @@ make_cluster() {
 	} >"$T/jdp.conf"
 }
 
+# sandbox_probe [PREFIX...]: run a job with jdpd --exec on $T/jdp.conf
+# (under PREFIX, e.g. `on NAMESPACE`). Where only the sandbox fails, jobs
+# run unsandboxed ("allow-unsandboxed yes" is added, and said); where the
+# runner fails otherwise, the test is skipped.
+sandbox_probe() {
+	"$@" "$JDPD" -c "$T/jdp.conf" \
+	    --exec "$top_srcdir/tests/data/jobs/Hello.java" >"$T/probe.out" 2>&1 &&
+	    return 0
+	grep -qi 'bwrap\|bubblewrap\|sandbox' "$T/probe.out" ||
+	    skip_all "the runner does not work here: $(head -n 1 "$T/probe.out")"
+	echo "# no working sandbox here: jobs run unsandboxed"
+	echo "allow-unsandboxed yes" >>"$T/jdp.conf"
+}
+
 # node_url ID: the node HTTP base URL of node ID.
 node_url() {
 	echo "http://127.0.0.1:$((BASE + 10 * $1 + 3))"

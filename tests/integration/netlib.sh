@@ -98,13 +98,7 @@ net_conf() {
 		done
 	} >"$T/jdp.conf"
 	# Probe the sandbox in a node's namespace (jobs never use the network).
-	if ! on "$NSP-n1" "$JDPD" -c "$T/jdp.conf" \
-	    --exec "$top_srcdir/tests/data/jobs/Hello.java" >"$T/probe.out" 2>&1
-	then
-		echo "# the sandbox does not work here: allow-unsandboxed yes"
-		sed 's/^/#   /' "$T/probe.out" | head -n 5
-		echo "allow-unsandboxed yes" >>"$T/jdp.conf"
-	fi
+	sandbox_probe on "$NSP-n1"
 }
 
 # on NS CMD...: run CMD in namespace NS.

@@ -14,8 +14,7 @@ command -v curl >/dev/null 2>&1 || skip_all "curl is not installed"
 # Four peers configured, three started: node 4's address is where the
 # attacker listens, so it receives what the cluster sends to node 4.
 make_cluster 4 "runner-jar $JAR" "api-token-file $T/api.token" "run-pool 1"
-"$JDPD" -c "$T/jdp.conf" --exec "$top_srcdir/tests/data/jobs/Hello.java" \
-	>"$T/probe.out" 2>&1 || echo "allow-unsandboxed yes" >>"$T/jdp.conf"
+sandbox_probe
 
 # A gateway refuses to start with a bad token file, saying why.
 echo short >"$T/api.token"
