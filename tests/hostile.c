@@ -6,8 +6,8 @@
  * Modes, each with N connections (default 100) kept up while the attack
  * lasts (those the server closed are replaced every -i ms):
  *	idle		connect and say nothing
- *	slowloris	send a request head one byte every -i ms (default
- *			1000), never ending it
+ *	slowloris	send a request head one byte at once, then one every
+ *			-i ms (default 1000), never ending it
  *	huge		a head far beyond any limit: odd connections a
  *			1 MiB request line, even ones 1 MiB of header lines
  *	garbage		4 KiB of random bytes (seeded with -s)
@@ -57,7 +57,6 @@ struct hostile_conn {
 	const char *out; /* what to send, NULL for nothing */
 	size_t outlen;
 	size_t sent;
-	uint64_t rng;
 	char head[16]; /* start of the answer */
 	size_t headlen;
 };
@@ -168,7 +167,6 @@ hostile_open(void)
 	c->fd = fd;
 	c->state = HC_CONNECTING;
 	c->opened = hostile_now();
-	c->rng = hostile_opened + 1;
 	switch (hostile_mode) {
 	case H_HUGE:
 		if (hostile_opened % 2 == 0) {
@@ -265,7 +263,7 @@ hostile_write(struct hostile_conn *c, int tick, unsigned long long **how)
 	char b;
 
 	if (hostile_mode == H_SLOWLORIS) {
-		if (!tick)
+		if (!tick && c->sent > 0) /* the first byte at once */
 			return 0;
 		b = c->sent < sizeof hostile_slow - 1 ? hostile_slow[c->sent]
 						      : 'a';
