@@ -298,6 +298,19 @@ t_vote(int sender, int state, int leader, uint64_t epoch)
 	return v;
 }
 
+/*
+ * e hears t_vote(sender, state, leader, epoch) at now; what it sends goes
+ * to out (not emptied first).
+ */
+static void
+t_hear(struct election *e, int64_t now, struct election_out *out, int sender,
+    int state, int leader, uint64_t epoch)
+{
+	struct proto_vote v = t_vote(sender, state, leader, epoch);
+
+	election_handle_vote(e, &v, now, out);
+}
+
 static void
 test_three(void)
 {
@@ -464,7 +477,6 @@ test_stale(void)
 {
 	struct t_net t;
 	struct election_out out;
-	struct proto_vote v;
 	struct election *e;
 
 	/* 5 voters; 5 leads epoch 0; then 5 dies. */
@@ -480,14 +492,10 @@ test_stale(void)
 	    t_role(&t, 1), "LOOKING e1", "1: leader failed, LOOKING epoch 1");
 	/* Slow nodes still answer for 5, and a late LEADING from 5 arrives. */
 	election_out_reset(&out);
-	v = t_vote(5, PROTO_LEADING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
-	v = t_vote(2, PROTO_FOLLOWING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
-	v = t_vote(3, PROTO_FOLLOWING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
-	v = t_vote(4, PROTO_FOLLOWING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
+	t_hear(e, t.now, &out, 5, PROTO_LEADING, 5, 0);
+	t_hear(e, t.now, &out, 2, PROTO_FOLLOWING, 5, 0);
+	t_hear(e, t.now, &out, 3, PROTO_FOLLOWING, 5, 0);
+	t_hear(e, t.now, &out, 4, PROTO_FOLLOWING, 5, 0);
 	is_str(t_role(&t, 1), "LOOKING e1",
 	    "stale answers for the failed leader 5 are not followed");
 	/* The gateway likewise. */
@@ -495,12 +503,9 @@ test_stale(void)
 	election_out_reset(&out);
 	election_node_down(e, 5, t.now, &out);
 	is_str(t_role(&t, 0), "LOOKING e1", "gateway LOOKING epoch 1 too");
-	v = t_vote(5, PROTO_LEADING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
-	v = t_vote(2, PROTO_FOLLOWING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
-	v = t_vote(3, PROTO_FOLLOWING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
+	t_hear(e, t.now, &out, 5, PROTO_LEADING, 5, 0);
+	t_hear(e, t.now, &out, 2, PROTO_FOLLOWING, 5, 0);
+	t_hear(e, t.now, &out, 3, PROTO_FOLLOWING, 5, 0);
 	is_str(t_role(&t, 0), "LOOKING e1",
 	    "gateway does not observe the failed leader");
 
@@ -510,10 +515,8 @@ test_stale(void)
 	election_node_down(e, 5, t.now, &out);
 	t.now += 10 * T_PING;
 	election_node_up(e, 5, t.now, &out);
-	v = t_vote(3, PROTO_FOLLOWING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
-	v = t_vote(4, PROTO_FOLLOWING, 5, 0);
-	election_handle_vote(e, &v, t.now, &out);
+	t_hear(e, t.now, &out, 3, PROTO_FOLLOWING, 5, 0);
+	t_hear(e, t.now, &out, 4, PROTO_FOLLOWING, 5, 0);
 	is_str(t_role(&t, 2), "LOOKING e1",
 	    "followers' answers alone do not make a leader");
 	t_free(&t);
@@ -761,7 +764,6 @@ test_wait_live_better(void)
 {
 	struct election_conf c;
 	struct election_out out;
-	struct proto_vote v;
 	struct election *e;
 	struct t_net t;
 	int i, late;
@@ -774,22 +776,16 @@ test_wait_live_better(void)
 		for (i = 1; i <= 4; i++)
 			election_node_up(e, i, 0, &out);
 		election_node_down(e, 5, 0, &out);
-		v = t_vote(4, PROTO_FOLLOWING, 5, 0);
-		election_handle_vote(e, &v, 5, &out);
-		v = t_vote(1, PROTO_LOOKING, 3, 0);
-		election_handle_vote(e, &v, 10, &out);
-		v = t_vote(2, PROTO_LOOKING, 3, 0);
-		election_handle_vote(e, &v, 10, &out);
+		t_hear(e, 5, &out, 4, PROTO_FOLLOWING, 5, 0);
+		t_hear(e, 10, &out, 1, PROTO_LOOKING, 3, 0);
+		t_hear(e, 10, &out, 2, PROTO_LOOKING, 3, 0);
 		election_tick(e, 10 + T_FINALIZE, &out);
 		is_int(election_state(e), ELECT_LOOKING,
 		    "quorum for 3 but live 4 has not voted: still looking");
 		if (!late) {
-			v = t_vote(4, PROTO_LOOKING, 4, 0);
-			election_handle_vote(e, &v, 500, &out);
-			v = t_vote(1, PROTO_LOOKING, 4, 0);
-			election_handle_vote(e, &v, 500, &out);
-			v = t_vote(2, PROTO_LOOKING, 4, 0);
-			election_handle_vote(e, &v, 500, &out);
+			t_hear(e, 500, &out, 4, PROTO_LOOKING, 4, 0);
+			t_hear(e, 500, &out, 1, PROTO_LOOKING, 4, 0);
+			t_hear(e, 500, &out, 2, PROTO_LOOKING, 4, 0);
 			election_tick(e, 500 + T_FINALIZE, &out);
 			is_str(election_state_name(election_state(e)),
 			    "FOLLOWING", "4 votes late: 3 follows");
@@ -807,10 +803,8 @@ test_wait_live_better(void)
 	/* Fresh: 4 and 5, never heard, are waited for, a while at most. */
 	election_out_reset(&out);
 	e = election_new(&c, NULL, 0, &out);
-	v = t_vote(1, PROTO_LOOKING, 3, 0);
-	election_handle_vote(e, &v, 10, &out);
-	v = t_vote(2, PROTO_LOOKING, 3, 0);
-	election_handle_vote(e, &v, 10, &out);
+	t_hear(e, 10, &out, 1, PROTO_LOOKING, 3, 0);
+	t_hear(e, 10, &out, 2, PROTO_LOOKING, 3, 0);
 	election_tick(e, 10 + T_FINALIZE, &out);
 	is_int(election_state(e), ELECT_LOOKING,
 	    "a node that never decided waits for better voters never heard");
@@ -824,10 +818,8 @@ test_wait_live_better(void)
 	election_node_up(e, 4, 0, &out);
 	election_node_down(e, 4, 1, &out);
 	election_node_down(e, 5, 1, &out);
-	v = t_vote(1, PROTO_LOOKING, 3, 0);
-	election_handle_vote(e, &v, 10, &out);
-	v = t_vote(2, PROTO_LOOKING, 3, 0);
-	election_handle_vote(e, &v, 10, &out);
+	t_hear(e, 10, &out, 1, PROTO_LOOKING, 3, 0);
+	t_hear(e, 10, &out, 2, PROTO_LOOKING, 3, 0);
 	election_tick(e, 10 + T_FINALIZE, &out);
 	is_str(election_state_name(election_state(e)), "LEADING",
 	    "a failed voter is not waited for");
