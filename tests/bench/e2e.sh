@@ -35,38 +35,14 @@ echo "# jdpd: $("$JDPD" --version 2>&1 | head -n 1), $(grep -q fsanitize "$top_b
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- cold javac + java, 5 times.
-cat >"$T/Hello.java" <<'EOJ'
-public class Hello {
-	public String run() {
-		return "Hello " + 6 * 7;
-	}
-
-	public static void main(String[] args) {
-		System.out.print(new Hello().run());
-	}
-}
-EOJ
-cold=""
-for i in 1 2 3 4 5; do
-	rm -rf "$T/c" && mkdir "$T/c"
-	s=$(now_ms)
-	javac -d "$T/c" "$T/Hello.java"
-	out=$(java -cp "$T/c" Hello)
-	cold="$cold $(($(now_ms) - s))"
-	[ "$out" = "Hello 42" ] || { echo "cold run failed: $out"; exit 1; }
-done
-cold_med=$(printf '%s\n' $cold | sort -n | sed -n 3p)
-echo "cold_javac_java_ms$cold"
-echo "cold_javac_java_median_ms $cold_med"
+. "$(dirname "$0")/cold.sh"
+cold_javac_java "$T"
+cold_med=$COLD_MEDIAN
 
 # --- the cluster
 make_cluster 5 "runner-jar $JAR" "run-pool 2" "job-timeout 10s" \
 	"request-wait 30s" "queue-max 4096" "log-level warn"
-if ! "$JDPD" -c "$T/jdp.conf" --exec "$top_srcdir/tests/data/jobs/Hello.java" \
-	>/dev/null 2>&1; then
-	echo "allow-unsandboxed yes" >>"$T/jdp.conf"
-	echo "# no working bubblewrap: jobs run unsandboxed"
-fi
+sandbox_probe
 for i in 0 1 2 3 4 5; do
 	start_node "$i"
 done
