@@ -228,12 +228,12 @@ final class Trusted {
 	Trusted(long outputMax, DataOutputStream frames, PrintStream server) {
 		this.outputMax = outputMax;
 		this.frames = frames;
+		System.setSecurityManager(new Guard());
 		System.setOut(new PrintStream(new Out(server, false), true,
 		    StandardCharsets.UTF_8));
 		System.setErr(new PrintStream(new Out(server, true), true,
 		    StandardCharsets.UTF_8));
 		System.setIn(new In());
-		System.setSecurityManager(new Guard());
 	}
 
 	/** RUN: start the job on its own thread and return. */
