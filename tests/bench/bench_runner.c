@@ -59,7 +59,7 @@ bench_cb(const struct runner_result *res, void *arg)
 	done++;
 }
 
-/* The value of a metric line, or -1. */
+/* The value of a metric line (name ends in a space), or -1. */
 static double
 metric(const char *name)
 {
@@ -70,7 +70,11 @@ metric(const char *name)
 	buf_init(&b);
 	runner_write_metrics(r, &b);
 	s = buf_cstr(&b);
-	if ((p = strstr(s, name)) != NULL)
+	/* At a line's start: "# HELP name ..." is not the value. */
+	for (p = strstr(s, name); p != NULL && p != s && p[-1] != '\n';
+	     p = strstr(p + 1, name))
+		;
+	if (p != NULL)
 		v = strtod(p + strlen(name), NULL);
 	buf_free(&b);
 	return v;

@@ -21,6 +21,8 @@
  *	'X'  the job called System.exit (the exit status tells the code)
  *
  * after which the harness halts the JVM, whatever threads the job left.
+ * In trusted mode the compile server runs jobs through runJob too (see
+ * Trusted).
  */
 package jdp;
 
