@@ -320,6 +320,10 @@ test_trusted(void)
 	    "trusted: System.exit(0) after main() printed: its output");
 	test_hostile_then_ordinary("Printer", RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
+	/* Printer was stopped printing: none of it reaches the next job. */
+	run1("MainJob", s);
+	is_str(s[0].out, "sorted [a, b, c]\ndone",
+	    "trusted: a job's stdout after an output flood is its own");
 	test_hostile_then_ordinary("BigResult", RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
 	is_int(metric("jdp_runner_compile_server_restarts_total"), 0,

@@ -6,9 +6,10 @@
  * Each job gets a fresh class loader and its own thread group with one
  * thread in it that runs the job exactly as a run JVM does
  * (RunHarness.runJob). System.out, System.err and System.in are set once to
- * streams that look at the calling thread's group, so whatever a job's
- * threads (which start in its group) print goes to that job's capped
- * buffers. A security manager turns System.exit and Runtime.halt in a job's
+ * streams that pass every call on to the calling thread's job's own
+ * streams, so whatever a job's threads (which start in its group) print
+ * goes to that job's capped buffers, and a job stopped in the middle of a
+ * print leaves nothing half-written for the next one. A security manager turns System.exit and Runtime.halt in a job's
  * thread into the job's end ('X') and a SecurityException, and keeps jobs
  * from replacing the standard streams or the security manager.
  *
@@ -36,6 +37,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.Permission;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -94,6 +96,10 @@ final class Trusted {
 		final int id;
 		final Capture out = new Capture(this);
 		final Capture err = new Capture(this);
+		final PrintStream pout = new PrintStream(out, true,
+		    StandardCharsets.UTF_8);
+		final PrintStream perr = new PrintStream(err, true,
+		    StandardCharsets.UTF_8);
 		final InputStream in;
 		volatile int mode = 'O';
 		volatile boolean stopped;
@@ -135,34 +141,81 @@ final class Trusted {
 	}
 
 	/** System.out or System.err: the calling job's, else the server's. */
-	static final class Out extends OutputStream {
-		private final OutputStream server;
+	static final class Out extends PrintStream {
+		private final PrintStream server;
 		private final boolean err;
 
-		Out(OutputStream server, boolean err) {
+		Out(PrintStream server, boolean err) {
+			super(OutputStream.nullOutputStream());
 			this.server = server;
 			this.err = err;
 		}
 
-		private OutputStream target() {
+		private PrintStream t() {
 			Job j = current();
-			return j == null ? server : err ? j.err : j.out;
+			return j == null ? server : err ? j.perr : j.pout;
 		}
 
-		@Override
-		public void write(int b) throws IOException {
-			target().write(b);
+		@Override public void flush() { t().flush(); }
+		@Override public void close() { /* never */ }
+		@Override public boolean checkError() { return t().checkError(); }
+		@Override public void write(int b) { t().write(b); }
+		@Override public void write(byte[] b, int o, int n) {
+			t().write(b, o, n);
 		}
-
-		@Override
-		public void write(byte[] b, int off, int len)
-		    throws IOException {
-			target().write(b, off, len);
+		@Override public void write(byte[] b) throws IOException {
+			t().write(b);
 		}
-
-		@Override
-		public void flush() throws IOException {
-			target().flush();
+		@Override public void writeBytes(byte[] b) { t().writeBytes(b); }
+		@Override public void print(boolean x) { t().print(x); }
+		@Override public void print(char x) { t().print(x); }
+		@Override public void print(int x) { t().print(x); }
+		@Override public void print(long x) { t().print(x); }
+		@Override public void print(float x) { t().print(x); }
+		@Override public void print(double x) { t().print(x); }
+		@Override public void print(char[] x) { t().print(x); }
+		@Override public void print(String x) { t().print(x); }
+		@Override public void print(Object x) { t().print(x); }
+		@Override public void println() { t().println(); }
+		@Override public void println(boolean x) { t().println(x); }
+		@Override public void println(char x) { t().println(x); }
+		@Override public void println(int x) { t().println(x); }
+		@Override public void println(long x) { t().println(x); }
+		@Override public void println(float x) { t().println(x); }
+		@Override public void println(double x) { t().println(x); }
+		@Override public void println(char[] x) { t().println(x); }
+		@Override public void println(String x) { t().println(x); }
+		@Override public void println(Object x) { t().println(x); }
+		@Override public PrintStream printf(String f, Object... a) {
+			t().printf(f, a);
+			return this;
+		}
+		@Override public PrintStream printf(Locale l, String f,
+		    Object... a) {
+			t().printf(l, f, a);
+			return this;
+		}
+		@Override public PrintStream format(String f, Object... a) {
+			t().format(f, a);
+			return this;
+		}
+		@Override public PrintStream format(Locale l, String f,
+		    Object... a) {
+			t().format(l, f, a);
+			return this;
+		}
+		@Override public PrintStream append(CharSequence s) {
+			t().append(s);
+			return this;
+		}
+		@Override public PrintStream append(CharSequence s, int b,
+		    int e) {
+			t().append(s, b, e);
+			return this;
+		}
+		@Override public PrintStream append(char c) {
+			t().append(c);
+			return this;
 		}
 	}
 
@@ -229,10 +282,8 @@ final class Trusted {
 		this.outputMax = outputMax;
 		this.frames = frames;
 		System.setSecurityManager(new Guard());
-		System.setOut(new PrintStream(new Out(server, false), true,
-		    StandardCharsets.UTF_8));
-		System.setErr(new PrintStream(new Out(server, true), true,
-		    StandardCharsets.UTF_8));
+		System.setOut(new Out(server, false));
+		System.setErr(new Out(server, true));
 		System.setIn(new In());
 	}
 

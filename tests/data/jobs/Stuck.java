@@ -1,5 +1,6 @@
-// Returns at once but leaves a thread blocked in accept(), which
-// Thread.stop cannot end: in trusted mode only a new compile server does.
+// Leaves a thread blocked in accept(), which Thread.stop cannot end: in
+// trusted mode only a new compile server does. Returns once the thread is
+// in the native call (a stop before it would end the thread).
 import java.net.*;
 
 public class Stuck {
@@ -13,6 +14,12 @@ public class Stuck {
 			}
 		});
 		t.start();
-		return "stuck";
+		for (;;) {
+			StackTraceElement[] st = t.getStackTrace();
+			if (st.length > 0 && st[0].isNativeMethod() &&
+			    st[0].getClassName().equals("sun.nio.ch.Net"))
+				return "stuck";
+			Thread.sleep(10);
+		}
 	}
 }
