@@ -34,8 +34,8 @@ static struct {
 	int id;
 	int fd[2]; /* LOG_SUMMARY, LOG_VERBOSE */
 	char *path[2];
-	uint64_t size[2];    /* bytes in each file */
-	uint64_t max_size;   /* 0: never rotate */
+	uint64_t size[2]; /* bytes in each file */
+	uint64_t max_size; /* 0: never rotate */
 	uint64_t rotations; /* both files together */
 	enum log_level level;
 	log_role_cb role;
@@ -71,8 +71,8 @@ log_open_file(int i)
 	struct stat st;
 	int fd;
 
-	fd = open(log_state.path[i], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0644);
+	fd = open(
+	    log_state.path[i], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return -1;
 	if (log_state.fd[i] != -1)
@@ -235,8 +235,8 @@ log_vwrite(int where, const char *fmt, va_list ap)
 	line[len++] = '\n';
 
 	for (i = 0; i < 2; i++) {
-		if (!(where & (i == LOG_SUMMARY ? LOG_TO_SUMMARY
-						: LOG_TO_VERBOSE)) ||
+		if (!(where &
+			(i == LOG_SUMMARY ? LOG_TO_SUMMARY : LOG_TO_VERBOSE)) ||
 		    log_state.fd[i] == -1)
 			continue;
 		log_rotate_if_full(i, len);

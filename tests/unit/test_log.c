@@ -91,8 +91,7 @@ test_rotation(void)
 	s = test_read("node-4.summary.log");
 	old = test_read("node-4.summary.log.1");
 	ok(old != NULL, "a full summary file is renamed to .1");
-	ok(s != NULL && strlen(s) <= 1000 &&
-		old != NULL && strlen(old) <= 1000,
+	ok(s != NULL && strlen(s) <= 1000 && old != NULL && strlen(old) <= 1000,
 	    "neither file is past log-max-size");
 	ok(test_whole_lines(s) && test_whole_lines(old),
 	    "rotation never cuts a line");
@@ -102,8 +101,7 @@ test_rotation(void)
 		test_count(old, "[x]") + test_count(s, "[x]") >= 10,
 	    "the two files hold the latest lines");
 	/* 100 lines of over 40 bytes: at least 4 rotations per file. */
-	ok(log_rotations() >= 8,
-	    "log_rotations counts them (%llu)",
+	ok(log_rotations() >= 8, "log_rotations counts them (%llu)",
 	    (unsigned long long)log_rotations());
 	v = test_read("node-4.verbose.log");
 	ok(v != NULL && strlen(v) <= 1000, "the verbose file rotates too");
