@@ -155,8 +155,11 @@ json=$(v1 "{\"source\":\"$ECHO\"}")
 like "$json" '"status":"ok","result":""' "no stdin: System.in is empty"
 json=$(v1 '{"source": "public class J { public String run() { return \"json!\"; } }", "timeout": 3600}')
 like "$json" '"result":"json!".*"cached":true' "a timeout above job-timeout is job-timeout (same cache entry)"
-json=$(v1 '{"source": "public class S { public String run() throws Exception { Thread.sleep(5000); return null; } }", "timeout": 1}')
+SLEEP='public class S { public String run() throws Exception { Thread.sleep(5000); return null; } }'
+json=$(v1 "{\"source\":\"$SLEEP\",\"timeout\":1}")
 like "$json" '"status":"timeout","result":"Time limit exceeded \(1 s\)"' "/v1/run: timeout 1 s applies and names itself"
+json=$(v1 "{\"source\":\"$SLEEP\",\"timeout\":0.0001}")
+like "$json" '"result":"Time limit exceeded \(1 ms\)"' "/v1/run: timeout 0.0001 s is 1 ms, not job-timeout"
 for t in 0 -1 '"soon"'; do
 	v1 "{\"source\":\"$ECHO\",\"timeout\":$t}" >/dev/null
 	is "$(cat "$T/code")" 400 "/v1/run: timeout $t is a 400"
