@@ -103,6 +103,9 @@ struct runner_job {
 	enum runner_job_state state;
 	char *src;
 	size_t len;
+	char *in; /* its stdin, written after the class bytes */
+	size_t in_len;
+	int64_t timeout_ms; /* wall clock, at most job-timeout */
 	runner_cb cb;
 	void *arg;
 	struct buf payload; /* class bytes for the harness */
@@ -272,6 +275,7 @@ runner_job_free(struct runner_job *job)
 	r->njobs--;
 	buf_free(&job->payload);
 	free(job->src);
+	free(job->in);
 	free(job->body);
 	free(job);
 }
@@ -367,8 +371,8 @@ runner_fail_queue(struct runner *r, struct runner_jobs *q, const char *why)
 }
 
 uint64_t
-runner_submit(
-    struct runner *r, const char *src, size_t len, runner_cb cb, void *arg)
+runner_submit(struct runner *r, const char *src, size_t len, const char *in,
+    size_t in_len, int64_t timeout_ms, runner_cb cb, void *arg)
 {
 	struct runner_job *job;
 	char *text;
@@ -379,6 +383,9 @@ runner_submit(
 	job->cb = cb;
 	job->arg = arg;
 	job->t_submit = ev_now(r->ev);
+	job->timeout_ms = timeout_ms > 0 && timeout_ms < r->timeout_ms
+	    ? timeout_ms
+	    : r->timeout_ms;
 	buf_init(&job->payload);
 	TAILQ_INSERT_TAIL(&r->jobs, job, all);
 	r->njobs++;
@@ -399,9 +406,22 @@ runner_submit(
 		runner_job_defer(job, RUNNER_COMPILE_ERROR, text);
 		return job->id;
 	}
+	if (in_len > r->source_max) {
+		xasprintf(&text,
+		    "Could not create and run instance of class\nInput too "
+		    "large: %zu bytes (the limit is %llu bytes)",
+		    in_len, (unsigned long long)r->source_max);
+		runner_job_defer(job, RUNNER_RUNTIME_ERROR, text);
+		return job->id;
+	}
 	job->src = xmalloc(len + 1);
 	memcpy(job->src, src, len);
 	job->len = len;
+	if (in_len > 0) {
+		job->in = xmalloc(in_len);
+		memcpy(job->in, in, in_len);
+		job->in_len = in_len;
+	}
 	job->state = RUNNER_JOB_COMPILE_QUEUE;
 	TAILQ_INSERT_TAIL(&r->compile_q, job, entry);
 	runner_compile_next(r);
@@ -1007,13 +1027,21 @@ runner_dispatch(struct runner *r)
 		/* Output from warming up is not the job's. */
 		buf_reset(&p->buf[RUNNER_OUT]);
 		buf_reset(&p->buf[RUNNER_ERR]);
+		/*
+		 * The class bytes, then the job's stdin, then end of file:
+		 * written as the pipe drains, while its output is read.
+		 */
 		buf_add(&p->buf[RUNNER_IN], buf_data(&job->payload),
 		    buf_len(&job->payload));
 		buf_free(&job->payload);
+		if (job->in != NULL)
+			buf_add(&p->buf[RUNNER_IN], job->in, job->in_len);
+		free(job->in);
+		job->in = NULL;
 		p->in_close = 1;
 		runner_proc_flush(p);
-		job->timer =
-		    ev_add_timer(r->ev, r->timeout_ms, runner_run_timeout, job);
+		job->timer = ev_add_timer(
+		    r->ev, job->timeout_ms, runner_run_timeout, job);
 	}
 	runner_pool_fill(r);
 }
@@ -1160,13 +1188,17 @@ runner_run_timeout(struct ev *ev, void *arg)
 {
 	struct runner_job *job = arg;
 	struct runner_proc *p = job->proc;
+	char *limit, *text;
 
 	job->timer = 0;
 	if (p == NULL)
 		return EV_TIMER_STOP;
 	runner_run_drain(p);
-	runner_run_finish(
-	    p, RUNNER_TIMEOUT, job->r->time_text, strlen(job->r->time_text));
+	limit = runner_fmt_ms(job->timeout_ms);
+	xasprintf(&text, "Time limit exceeded (%s)", limit);
+	runner_run_finish(p, RUNNER_TIMEOUT, text, strlen(text));
+	free(text);
+	free(limit);
 	return EV_TIMER_STOP;
 }
 
@@ -1648,7 +1680,7 @@ runner_exec_main(const struct conf *conf, const char *path, int json)
 	}
 	r->pool_size = 0; /* no refill after our one job */
 	x.sandbox = runner_sandbox(r);
-	runner_submit(r, src, len, runner_exec_done, &x);
+	runner_submit(r, src, len, NULL, 0, 0, runner_exec_done, &x);
 	free(src);
 	if (ev_run(x.ev) == -1) {
 		fprintf(stderr, "jdpd: event loop: %s\n", strerror(errno));

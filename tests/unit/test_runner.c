@@ -35,6 +35,7 @@ struct slot {
 	int calls;
 	enum runner_status status;
 	char *body;
+	char *out;
 };
 
 static struct ev *ev;
@@ -51,6 +52,8 @@ test_cb(const struct runner_result *res, void *arg)
 	s->status = res->status;
 	free(s->body);
 	s->body = xstrndup(res->body, res->body_len);
+	free(s->out);
+	s->out = xstrndup(res->out, res->out_len);
 }
 
 static void
@@ -60,6 +63,7 @@ slots_reset(struct slot *s, int n)
 
 	for (i = 0; i < n; i++) {
 		free(s[i].body);
+		free(s[i].out);
 		memset(&s[i], 0, sizeof s[i]);
 	}
 }
@@ -116,27 +120,90 @@ load(const char *name, size_t *len)
 	return data;
 }
 
+/* Submit a job with its stdin and time limit (ms, 0: job-timeout). */
 static uint64_t
-submit(const char *name, struct slot *s)
+submit_in(const char *name, const char *in, size_t in_len, int64_t timeout_ms,
+    struct slot *s)
 {
 	char *src;
 	size_t len;
 	uint64_t id;
 
 	src = load(name, &len);
-	id = runner_submit(r, src, len, test_cb, s);
+	id = runner_submit(r, src, len, in, in_len, timeout_ms, test_cb, s);
 	free(src);
 	return id;
 }
 
-/* Submit one job and wait for it. */
+static uint64_t
+submit(const char *name, struct slot *s)
+{
+	return submit_in(name, NULL, 0, 0, s);
+}
+
+/* Submit one job with stdin and a time limit, and wait for it. */
+static void
+run1_in(const char *name, const char *in, size_t in_len, int64_t timeout_ms,
+    struct slot *s)
+{
+	slots_reset(s, 1);
+	submit_in(name, in, in_len, timeout_ms, s);
+	if (wait_slots(s, 1, 30000) == -1)
+		diag("%s: no answer within 30 s", name);
+}
+
 static void
 run1(const char *name, struct slot *s)
 {
-	slots_reset(s, 1);
-	submit(name, s);
-	if (wait_slots(s, 1, 30000) == -1)
-		diag("%s: no answer within 30 s", name);
+	run1_in(name, NULL, 0, 0, s);
+}
+
+/*
+ * stdin and per-job time limits: main() and run() read exactly the given
+ * bytes then end of file, or nothing at once; 1 MiB goes in while the job
+ * prints; a limit below job-timeout (3 s) applies and names itself, one
+ * above it is capped.
+ */
+static void
+test_stdin_timeout(struct slot *s)
+{
+	const char text[] = "first line\nsecond line, no newline";
+	char *big, want[64];
+	size_t i, n = 1 << 20;
+	uint64_t sum = 0;
+
+	run1_in("Echo", text, sizeof text - 1, 0, s);
+	is_int(s->status, RUNNER_OK, "Echo with stdin: ok");
+	is_str(s->body, text, "main() reads exactly its stdin");
+	run1("Echo", s);
+	is_int(s->status, RUNNER_OK, "Echo without stdin: ok");
+	is_str(s->body, "", "without stdin System.in is empty at once");
+
+	big = xmalloc(n);
+	for (i = 0; i < n; i++) {
+		big[i] = (char)(i % 251);
+		sum = (sum * 31 + (uint8_t)big[i]) % 1000000007;
+	}
+	snprintf(want, sizeof want, "bytes=%zu sum=%llu", n,
+	    (unsigned long long)sum);
+	run1_in("ReadIn", big, n, 0, s);
+	free(big);
+	is_str(s->body, want, "run() reads 1 MiB of stdin, byte for byte");
+	is_str(s->out, "................",
+	    "... printing while it reads (no deadlock)");
+	run1("ReadIn", s);
+	is_str(s->body, "bytes=0 sum=0", "run() without stdin reads nothing");
+
+	run1_in("Sleeper", NULL, 0, 1000, s);
+	is_int(s->status, RUNNER_TIMEOUT, "timeout 1 s: timeout");
+	is_str(s->body, "Time limit exceeded (1 s)",
+	    "timeout 1 s: the text names the job's own limit");
+	run1_in("Sleeper", NULL, 0, 250, s);
+	is_str(s->body, "Time limit exceeded (250 ms)",
+	    "timeout 250 ms: the text names milliseconds");
+	run1_in("Sleeper", NULL, 0, 60000, s);
+	is_str(s->body, "Time limit exceeded (3 s)",
+	    "timeout 60 s: capped at job-timeout 3 s");
 }
 
 static int
@@ -365,6 +432,8 @@ main(void)
 	ok(strstr(text, "# TYPE jdp_runner_jobs_total counter\n") != NULL,
 	    "metrics: Prometheus TYPE lines");
 	buf_free(&m);
+
+	test_stdin_timeout(s);
 
 	runner_free(r);
 	errno = 0;
