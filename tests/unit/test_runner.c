@@ -161,7 +161,7 @@ run1(const char *name, struct slot *s)
 /*
  * stdin and per-job time limits: main() and run() read exactly the given
  * bytes then end of file, or nothing at once; 1 MiB goes in while the job
- * prints; a limit below job-timeout (3 s) applies and names itself, one
+ * prints; a limit below job-timeout (8 s) applies and names itself, one
  * above it is capped.
  */
 static void
@@ -202,8 +202,8 @@ test_stdin_timeout(struct slot *s)
 	is_str(s->body, "Time limit exceeded (250 ms)",
 	    "timeout 250 ms: the text names milliseconds");
 	run1_in("Sleeper", NULL, 0, 60000, s);
-	is_str(s->body, "Time limit exceeded (3 s)",
-	    "timeout 60 s: capped at job-timeout 3 s");
+	is_str(s->body, "Time limit exceeded (8 s)",
+	    "timeout 60 s: capped at job-timeout 8 s");
 }
 
 static int
@@ -255,11 +255,16 @@ find_compile_server(void)
 	return found;
 }
 
+/*
+ * A hostile job with its time limit (ms; 0: job-timeout, 8 s, long enough
+ * for Hog to reach its memory limit on a loaded machine), then an
+ * ordinary job.
+ */
 static void
-test_hostile_then_ordinary(const char *name, enum runner_status want,
-    const char *first, struct slot *s)
+test_hostile_then_ordinary(const char *name, int64_t timeout_ms,
+    enum runner_status want, const char *first, struct slot *s)
 {
-	run1(name, s);
+	run1_in(name, NULL, 0, timeout_ms, s);
 	is_int(
 	    s->status, want, "%s: status %s", name, runner_status_name(want));
 	if (!ok(starts_with(s->body, first), "%s: answer starts \"%s\"", name,
@@ -297,7 +302,7 @@ main(void)
 	xasprintf(&text,
 	    "node 1 peer 127.0.0.1:7010\n"
 	    "cluster-key-file /dev/null\n"
-	    "job-timeout 3s\n"
+	    "job-timeout 8s\n"
 	    "job-memory 128M\n"
 	    "job-output-max 64K\n"
 	    "run-pool 2\n"
@@ -348,18 +353,20 @@ main(void)
 		    "Counter run %d: static state is not shared", i + 1);
 
 	test_hostile_then_ordinary(
-	    "Loop", RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
-	test_hostile_then_ordinary(
-	    "Hog", RUNNER_MEMORY_LIMIT, "Memory limit exceeded (128 MiB)", s);
-	test_hostile_then_ordinary("Printer", RUNNER_OUTPUT_LIMIT,
+	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
+	test_hostile_then_ordinary("Hog", 0, RUNNER_MEMORY_LIMIT,
+	    "Memory limit exceeded (128 MiB)", s);
+	test_hostile_then_ordinary("Printer", 0, RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
-	test_hostile_then_ordinary("BigResult", RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("BigResult", 0, RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
-	test_hostile_then_ordinary("Exits", RUNNER_RUNTIME_ERROR,
+	test_hostile_then_ordinary("Exits", 0, RUNNER_RUNTIME_ERROR,
 	    "Could not create and run instance of class", s);
-	test_hostile_then_ordinary("Spawner", RUNNER_OK, "blocked blocked", s);
-	test_hostile_then_ordinary("ThreadBomb", RUNNER_OK, "stopped after", s);
-	test_hostile_then_ordinary("Broken", RUNNER_COMPILE_ERROR,
+	test_hostile_then_ordinary(
+	    "Spawner", 0, RUNNER_OK, "blocked blocked", s);
+	test_hostile_then_ordinary(
+	    "ThreadBomb", 0, RUNNER_OK, "stopped after", s);
+	test_hostile_then_ordinary("Broken", 0, RUNNER_COMPILE_ERROR,
 	    "Code did not compile:\nError on line 3, column 24 in "
 	    "string:///Broken.java\ncannot find symbol",
 	    s);
@@ -394,9 +401,9 @@ main(void)
 
 	/* Cancel a running job: no callback, the next job is fine. */
 	slots_reset(s, 2);
-	id = submit("Sleeper", &s[0]);
+	id = submit_in("Sleeper", NULL, 0, 3000, &s[0]);
 	runner_cancel(r, id + 1000); /* unknown: nothing happens */
-	id = submit("Sleeper", &s[1]);
+	id = submit_in("Sleeper", NULL, 0, 3000, &s[1]);
 	spin(800);
 	runner_cancel(r, id);
 	wait_slots(s, 1, 10000);
