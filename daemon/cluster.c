@@ -700,10 +700,10 @@ cluster_read(struct ev *ev, int fd, int what, void *arg)
 	for (;;) {
 		if ((n = recv(fd, pkt, sizeof pkt, 0)) >= 0)
 			cluster_datagram(c, pkt, (size_t)n);
-		else if (errno == ECONNREFUSED)
-			refused = 1; /* an ICMP error is queued */
+		else if (errno == ECONNREFUSED && !refused)
+			refused = 1; /* an ICMP report is queued */
 		else
-			break;
+			break; /* the loop comes back for the rest */
 	}
 	if (refused || (what & EV_ERROR))
 		cluster_errqueue(c);
