@@ -644,7 +644,7 @@ cluster_unreachable(struct cluster *c, const struct sockaddr_in *addr)
 
 /* Read the socket's error queue (ICMP errors, IP_RECVERR). */
 static void
-cluster_errqueue(struct cluster *c)
+cluster_read_errors(struct cluster *c)
 {
 	struct sock_extended_err *ee;
 	struct sockaddr_in addr;
@@ -706,7 +706,7 @@ cluster_read(struct ev *ev, int fd, int what, void *arg)
 			break; /* the loop comes back for the rest */
 	}
 	if (refused || (what & EV_ERROR))
-		cluster_errqueue(c);
+		cluster_read_errors(c);
 }
 
 /* --- life cycle ----------------------------------------------------------- */
