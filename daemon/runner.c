@@ -135,7 +135,6 @@ struct runner {
 	int run_warm;
 	int cds; /* run JVMs map the harness's class-data archive */
 
-	char *time_text;
 	char *memory_text;
 	char *output_text;
 
@@ -200,6 +199,14 @@ runner_fmt_ms(int64_t ms)
 	else
 		xasprintf(&s, "%lld ms", (long long)ms);
 	return s;
+}
+
+/* The compile time limit: job-timeout, but at least RUNNER_COMPILE_MIN_MS. */
+static int64_t
+runner_compile_limit(const struct runner *r)
+{
+	return r->timeout_ms > RUNNER_COMPILE_MIN_MS ? r->timeout_ms
+						     : RUNNER_COMPILE_MIN_MS;
 }
 
 /* "256 MiB", "1 GiB", "1500 bytes". Caller frees. */
@@ -861,14 +868,17 @@ runner_cs_timeout(struct ev *ev, void *arg)
 	struct runner *r = arg;
 	struct runner_proc *p = r->cs;
 	struct runner_job *job = r->compiling;
-	char *text;
+	char *limit, *text;
 
 	r->cs_timer = 0;
 	if (job != NULL) {
 		r->compiling = NULL;
-		xasprintf(&text, "%s\nwhile compiling", r->time_text);
+		limit = runner_fmt_ms(runner_compile_limit(r));
+		xasprintf(
+		    &text, "Time limit exceeded (%s)\nwhile compiling", limit);
 		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
 		free(text);
+		free(limit);
 	}
 	/* Reaped by its exit callback; listed so runner_free finds it. */
 	p->state = RUNNER_PROC_DONE;
@@ -884,7 +894,6 @@ runner_compile_next(struct runner *r)
 {
 	struct runner_proc *p = r->cs;
 	struct runner_job *job;
-	int64_t limit;
 
 	if (p == NULL || p->state != RUNNER_PROC_READY || r->cs_busy != 0)
 		return;
@@ -903,9 +912,8 @@ runner_compile_next(struct runner *r)
 	free(job->src);
 	job->src = NULL;
 	runner_proc_flush(p);
-	limit = r->timeout_ms > RUNNER_COMPILE_MIN_MS ? r->timeout_ms
-						      : RUNNER_COMPILE_MIN_MS;
-	r->cs_timer = ev_add_timer(r->ev, limit, runner_cs_timeout, r);
+	r->cs_timer =
+	    ev_add_timer(r->ev, runner_compile_limit(r), runner_cs_timeout, r);
 }
 
 /* Handle complete answers from the compile server. */
@@ -1430,9 +1438,6 @@ runner_create(struct ev *ev, const struct conf *conf, int warm, char **cause)
 	TAILQ_INIT(&r->run_q);
 	TAILQ_INIT(&r->jobs);
 
-	s = runner_fmt_ms(r->timeout_ms);
-	xasprintf(&r->time_text, "Time limit exceeded (%s)", s);
-	free(s);
 	s = runner_fmt_size(r->memory);
 	xasprintf(&r->memory_text, "Memory limit exceeded (%s)", s);
 	free(s);
@@ -1491,7 +1496,6 @@ runner_free(struct runner *r)
 	if (r->pool_timer != 0)
 		ev_del_timer(r->ev, r->pool_timer);
 	sandbox_free(r->sb);
-	free(r->time_text);
 	free(r->memory_text);
 	free(r->output_text);
 	free(r);
