@@ -94,6 +94,7 @@ static const struct conf_directive conf_directives[] = {
     {"api-token-file", CONF_T_PATH, CONF_OFF(api_token_file), 0, 0},
     {"log-dir", CONF_T_PATH, CONF_OFF(log_dir), 0, 0},
     {"log-level", CONF_T_LOGLEVEL, CONF_OFF(log_level), 0, 0},
+    {"log-max-size", CONF_T_SIZE, CONF_OFF(log_max_size), 0, 1024 * CONF_GIB},
 };
 #define CONF_NDIRECTIVES (sizeof conf_directives / sizeof conf_directives[0])
 
@@ -924,6 +925,7 @@ conf_set_defaults(struct conf *conf)
 
 	conf->log_dir = xstrdup(JDP_LOCALSTATEDIR "/log/jdp");
 	conf->log_level = LOGLVL_INFO;
+	conf->log_max_size = 16 * CONF_MIB;
 }
 
 /* Parse len bytes of text (NUL bytes included, which are errors). */

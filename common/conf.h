@@ -83,6 +83,7 @@ struct conf {
 	/* Logs. */
 	char *log_dir;
 	int log_level; /* enum log_level (log.h) */
+	uint64_t log_max_size; /* rotate a log file past this; 0: never */
 };
 
 /*

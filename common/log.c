@@ -2,7 +2,9 @@
  * log.c: the node's summary and verbose logs (see log.h for the format).
  * Files are opened with O_APPEND and written one line per write(2), so
  * lines from a node never interleave and readers (GET /logs/...) see whole
- * lines.
+ * lines. A file that would grow past log-max-size is renamed to FILE.1
+ * (replacing the previous one) and started afresh; log_reopen serves
+ * SIGHUP for an external logrotate.
  */
 #include "config.h"
 
@@ -32,10 +34,13 @@ static struct {
 	int id;
 	int fd[2]; /* LOG_SUMMARY, LOG_VERBOSE */
 	char *path[2];
+	uint64_t size[2]; /* bytes in each file */
+	uint64_t max_size; /* 0: never rotate */
+	uint64_t rotations; /* both files together */
 	enum log_level level;
 	log_role_cb role;
 	void *role_arg;
-} log_state = {-1, {-1, -1}, {NULL, NULL}, LOGLVL_INFO, NULL, NULL};
+} log_state = {.id = -1, .fd = {-1, -1}, .level = LOGLVL_INFO};
 
 /* mkdir -p. */
 static int
@@ -59,6 +64,24 @@ log_mkdirs(const char *dir)
 	return rc;
 }
 
+/* (Re)open file i at its path, appending; -1 with errno on failure. */
+static int
+log_open_file(int i)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(
+	    log_state.path[i], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return -1;
+	if (log_state.fd[i] != -1)
+		close(log_state.fd[i]);
+	log_state.fd[i] = fd;
+	log_state.size[i] = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
 int
 log_open(int id, const char *dir, enum log_level level, char **cause)
 {
@@ -73,9 +96,7 @@ log_open(int id, const char *dir, enum log_level level, char **cause)
 	for (i = 0; i < 2; i++) {
 		xasprintf(
 		    &log_state.path[i], "%s/node-%d.%s.log", dir, id, names[i]);
-		log_state.fd[i] = open(log_state.path[i],
-		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (log_state.fd[i] == -1) {
+		if (log_open_file(i) == -1) {
 			xasprintf(cause, "%s: %s", log_state.path[i],
 			    strerror(errno));
 			log_close();
@@ -85,6 +106,49 @@ log_open(int id, const char *dir, enum log_level level, char **cause)
 	log_state.id = id;
 	log_state.level = level;
 	return 0;
+}
+
+int
+log_reopen(void)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (log_state.path[i] != NULL && log_open_file(i) == -1)
+			rc = -1; /* keep writing to the old file */
+	}
+	return rc;
+}
+
+void
+log_set_max_size(uint64_t max)
+{
+	log_state.max_size = max;
+}
+
+uint64_t
+log_rotations(void)
+{
+	return log_state.rotations;
+}
+
+/*
+ * File i is about to get len more bytes: if that takes it past the limit,
+ * rename it to FILE.1 and start a new one. A file still empty takes any
+ * line, so a line longer than the limit is written, not lost.
+ */
+static void
+log_rotate_if_full(int i, size_t len)
+{
+	char *old;
+
+	if (log_state.max_size == 0 || log_state.size[i] == 0 ||
+	    log_state.size[i] + len <= log_state.max_size)
+		return;
+	xasprintf(&old, "%s.1", log_state.path[i]);
+	if (rename(log_state.path[i], old) == 0 && log_open_file(i) == 0)
+		log_state.rotations++;
+	free(old);
 }
 
 void
@@ -144,7 +208,7 @@ log_vwrite(int where, const char *fmt, va_list ap)
 	struct tm tm;
 	const char *role = "-";
 	size_t len, pre;
-	int n;
+	int i, n;
 
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
@@ -170,10 +234,15 @@ log_vwrite(int where, const char *fmt, va_list ap)
 		len = sizeof line - 2; /* long lines are cut, not lost */
 	line[len++] = '\n';
 
-	if ((where & LOG_TO_SUMMARY) && log_state.fd[LOG_SUMMARY] != -1)
-		log_write_all(log_state.fd[LOG_SUMMARY], line, len);
-	if ((where & LOG_TO_VERBOSE) && log_state.fd[LOG_VERBOSE] != -1)
-		log_write_all(log_state.fd[LOG_VERBOSE], line, len);
+	for (i = 0; i < 2; i++) {
+		if (!(where &
+			(i == LOG_SUMMARY ? LOG_TO_SUMMARY : LOG_TO_VERBOSE)) ||
+		    log_state.fd[i] == -1)
+			continue;
+		log_rotate_if_full(i, len);
+		log_write_all(log_state.fd[i], line, len);
+		log_state.size[i] += len;
+	}
 	if (where & LOG_TO_STDOUT)
 		log_write_all(STDOUT_FILENO, line + pre, len - pre);
 	if (where & LOG_TO_STDERR)

@@ -9,6 +9,9 @@
  * Every line is "YYYY-mm-dd HH:MM:SS.mmm ROLE [ID]: message", so the
  * protocol's summary lines read e.g.
  *	2026-11-24 17:30:00.123 FOLLOWING [3]: no heartbeat from server [1] - SERVER FAILED
+ * A file that would grow past the size set with log_set_max_size is renamed
+ * to FILE.1 (replacing an older one) and started again, so a node keeps at
+ * most twice that per file.
  * Before log_open (and in tools) lines go to the terminal only. The files
  * always get every line of their kind; log-level only filters what is
  * also printed on stdout (events) and stderr (warnings, errors, debug).
@@ -38,6 +41,15 @@ typedef const char *(*log_role_cb)(void *);
 int log_open(int, const char *, enum log_level, char **);
 /* Close the files. */
 void log_close(void);
+/*
+ * Reopen both files at their paths (SIGHUP, after an external logrotate
+ * moved them). Returns -1 if one could not be reopened; it keeps the old.
+ */
+int log_reopen(void);
+/* Rotate a file that would grow past max bytes; 0 (the default): never. */
+void log_set_max_size(uint64_t);
+/* How many times a file was rotated since start. */
+uint64_t log_rotations(void);
 /* Set the function that names the current role (default "-"). */
 void log_set_role(log_role_cb, void *);
 /* Set the least important level written to the verbose file. */

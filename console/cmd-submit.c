@@ -1,14 +1,17 @@
 /*
- * cmd-submit.c: `jdpctl submit FILE.java [-g URL] [--json]`: POST the
- * source to the gateway's /v1/run (falling back to the classic
- * /compileandrun on a gateway without it), print the result on stdout and
- * exit 0, or the job's error text on stderr and exit 1.
+ * cmd-submit.c: `jdpctl submit FILE.java [--stdin FILE] [--timeout SECS]
+ * [-g URL] [--json]`: POST the source (and the job's stdin and time limit)
+ * to the gateway's /v1/run (falling back to the classic /compileandrun on
+ * a gateway without it, unless --stdin or --timeout need /v1/run), print
+ * the result on stdout and exit 0, or the job's error text on stderr and
+ * exit 1.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +69,15 @@ submit_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"json", no_argument, NULL, 'j'},
-	    {"gateway", required_argument, NULL, 'g'}, {NULL, 0, NULL, 0}};
+	    {"gateway", required_argument, NULL, 'g'},
+	    {"stdin", required_argument, NULL, 'i'},
+	    {"timeout", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
 	struct submit_answer a;
-	struct buf src, out;
-	const char *gw = NULL, *err = NULL, *file;
-	char *url, *body;
+	struct buf src, in, out;
+	const char *gw = NULL, *err = NULL, *file, *in_file = NULL;
+	char *url, *body, *end;
 	int ch, json = 0, rc;
+	double timeout = 0;
 	long st;
 
 	optind = 1;
@@ -82,6 +88,21 @@ submit_exec(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'i':
+			in_file = optarg;
+			break;
+		case 't':
+			errno = 0;
+			timeout = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    !isfinite(timeout) || timeout <= 0) {
+				jdpctl_warnx(
+				    "bad --timeout %s: want a positive "
+				    "number of seconds",
+				    optarg);
+				return JDPCTL_USAGE;
+			}
 			break;
 		default:
 			jdpctl_warnx("usage: jdpctl %s %s", cmd_submit.name,
@@ -97,17 +118,34 @@ submit_exec(int argc, char **argv)
 	file = argv[optind];
 	gw = jdpctl_gateway(gw);
 	buf_init(&src);
+	buf_init(&in);
+	buf_init(&out);
+	url = NULL;
 	if (jdpctl_read_file(file, &src) == -1) {
 		jdpctl_warnx("cannot read %s: %s", file, strerror(errno));
-		buf_free(&src);
-		return JDPCTL_USAGE;
+		rc = JDPCTL_USAGE;
+		goto done;
 	}
-	body = submit_request_json((char *)buf_data(&src), buf_len(&src));
-	buf_init(&out);
+	if (in_file != NULL && jdpctl_read_file(in_file, &in) == -1) {
+		jdpctl_warnx("cannot read %s: %s",
+		    strcmp(in_file, "-") == 0 ? "standard input" : in_file,
+		    strerror(errno));
+		rc = JDPCTL_USAGE;
+		goto done;
+	}
+	body = submit_request_json((char *)buf_data(&src), buf_len(&src),
+	    in_file != NULL ? buf_cstr(&in) : NULL, buf_len(&in), timeout);
 	xasprintf(&url, "%s/v1/run", gw);
 	st = jdpctl_http_post(url, "application/json", body, strlen(body),
 	    SUBMIT_TIMEOUT_MS, &out, &err);
 	free(body);
+	if ((st == 404 || st == 405) && (in_file != NULL || timeout > 0)) {
+		jdpctl_warnx("%s answered HTTP %ld: --stdin and --timeout need "
+			     "a gateway with /v1/run",
+		    url, st);
+		rc = JDPCTL_UNREACHABLE;
+		goto done;
+	}
 	if (st == 404 || st == 405) {
 		rc = submit_classic(gw, (char *)buf_data(&src), buf_len(&src));
 		goto done;
@@ -150,9 +188,11 @@ submit_exec(int argc, char **argv)
 done:
 	free(url);
 	buf_free(&out);
+	buf_free(&in);
 	buf_free(&src);
 	return rc;
 }
 
-const struct jdpctl_cmd cmd_submit = {"submit", "FILE.java [-g URL] [--json]",
+const struct jdpctl_cmd cmd_submit = {"submit",
+    "FILE.java [--stdin FILE|-] [--timeout SECS] [-g URL] [--json]",
     "run a Java job, print its result", submit_exec};

@@ -194,17 +194,21 @@ jdpctl_read_file(const char *path, struct buf *b)
 	FILE *f;
 	int e;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		buf_add(b, chunk, n);
 	if (ferror(f)) {
 		e = errno;
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
 		errno = e;
 		return -1;
 	}
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	buf_cstr(b);
 	return 0;
 }

@@ -69,7 +69,10 @@ size_t jdpctl_http_logsize(char *, size_t, size_t, void *);
 size_t jdpctl_http_write(char *, size_t, size_t, void *);
 /* Base URL of a node's HTTP API from its "HOST:PORT" address. */
 int jdpctl_node_url(const char *, char *, size_t);
-/* Read a whole file into b (NUL-terminated). 0, or -1 with errno set. */
+/*
+ * Read a whole file ("-": standard input) into b (NUL-terminated). 0, or -1
+ * with errno set.
+ */
 int jdpctl_read_file(const char *, struct buf *);
 
 #endif

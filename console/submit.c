@@ -13,7 +13,8 @@
 #include "submit.h"
 
 char *
-submit_request_json(const char *src, size_t len)
+submit_request_json(
+    const char *src, size_t len, const char *in, size_t in_len, double timeout)
 {
 	struct json_object *o;
 	char *s;
@@ -21,6 +22,12 @@ submit_request_json(const char *src, size_t len)
 	o = json_object_new_object();
 	json_object_object_add(
 	    o, "source", json_object_new_string_len(src, (int)len));
+	if (in != NULL)
+		json_object_object_add(
+		    o, "stdin", json_object_new_string_len(in, (int)in_len));
+	if (timeout > 0)
+		json_object_object_add(
+		    o, "timeout", json_object_new_double(timeout));
 	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;

@@ -25,8 +25,11 @@ struct submit_answer {
 	int cached;
 };
 
-/* {"source": src} for POST /v1/run. Caller frees. */
-char *submit_request_json(const char *, size_t);
+/*
+ * {"source": src, "stdin": in, "timeout": seconds} for POST /v1/run; stdin
+ * only if in is not NULL, timeout only if above 0. Caller frees.
+ */
+char *submit_request_json(const char *, size_t, const char *, size_t, double);
 /*
  * Interpret an HTTP status and /v1/run body. Returns 0 and fills a (free
  * with submit_answer_free), or -1 when the body is not a /v1/run answer.

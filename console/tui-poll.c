@@ -271,7 +271,8 @@ tui_poll_submit(
 	}
 	snprintf(url, sizeof url, "%s/v1/run", p->m->gateway);
 	r = tui_poll_start(p, TUI_REQ_SUBMIT, -1, url, TUI_SUBMIT_TIMEOUT_MS);
-	r->post = submit_request_json((char *)buf_data(&src), buf_len(&src));
+	r->post = submit_request_json(
+	    (char *)buf_data(&src), buf_len(&src), NULL, 0, 0);
 	buf_free(&src);
 	r->hdrs = jdpctl_http_headers("application/json");
 	curl_easy_setopt(r->c, CURLOPT_HTTPHEADER, r->hdrs);

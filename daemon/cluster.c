@@ -9,18 +9,29 @@
  * nothing else happens. Accepted VOTE and GOSSIP payloads go to the state
  * machines; their outboxes are handled here: events first (log lines, the
  * accepted pair written to disk, listeners), then messages.
+ *
+ * The socket has IP_RECVERR on: when a member's process is gone, the
+ * kernel answers our datagrams to its closed port with ICMP port
+ * unreachable, queued on our socket's error queue (EPOLLERR). Each report
+ * about a member's address goes to gossip_unreachable, which may fail the
+ * member at once; anything else there is counted and dropped.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/errqueue.h> /* after time.h: it uses struct timespec */
 
 #include "buf.h"
 #include "cluster.h"
@@ -40,6 +51,8 @@
 #define CLUSTER_DROP_LOG_MAX 10
 /* Members each gossip round goes to. */
 #define CLUSTER_FANOUT 3
+/* Error-queue entries read per wake-up at most (the loop comes back). */
+#define CLUSTER_ERRQUEUE_MAX 64
 
 /* Drop reasons beyond enum wire_err. */
 enum cluster_drop {
@@ -102,6 +115,8 @@ struct cluster {
 	uint64_t dropped[CLUSTER_DROP_COUNT];
 	uint64_t send_errors;
 	uint64_t failures;
+	uint64_t unreachable[2]; /* port unreachable: ignored, failed */
+	uint64_t errqueue_other;
 	uint64_t unknown_entries;
 	int64_t drop_second; /* rate limit of the drop log lines */
 	int drop_lines;
@@ -233,6 +248,8 @@ cluster_send(struct cluster *c, int to, int type, const struct buf *payload)
 	const struct conf_node *n;
 	struct wire_hdr h;
 	struct buf b;
+	ssize_t r;
+	int tries = 0;
 
 	if ((n = conf_find_node(c->conf, to)) == NULL || to == c->self->id)
 		return;
@@ -245,8 +262,16 @@ cluster_send(struct cluster *c, int to, int type, const struct buf *payload)
 	h.seq = ++c->seq;
 	buf_init(&b);
 	wire_encode(&b, &h, buf_data(payload), buf_len(payload), c->key);
-	if (sendto(c->fd, buf_data(&b), buf_len(&b), 0,
-		(const struct sockaddr *)&n->addr, sizeof n->addr) == -1)
+	/*
+	 * ECONNREFUSED reports an ICMP error for an earlier datagram, and
+	 * this one was not sent: send it again. The report itself stays on
+	 * the error queue for cluster_read.
+	 */
+	do
+		r = sendto(c->fd, buf_data(&b), buf_len(&b), 0,
+		    (const struct sockaddr *)&n->addr, sizeof n->addr);
+	while (r == -1 && errno == ECONNREFUSED && ++tries < 3);
+	if (r == -1)
 		c->send_errors++;
 	else
 		c->out[cluster_msg_index(type)]++;
@@ -518,6 +543,7 @@ cluster_handle(struct cluster *c, const struct wire_msg *m)
 			return;
 		}
 		c->in[CLUSTER_MSG_VOTE]++;
+		gossip_heard(c->gossip, m->h.sender, now);
 		log_debug("vote from [%d]: %s leader %d epoch %llu",
 		    m->h.sender, election_state_name(v.state),
 		    (v.flags & PROTO_VOTE_LEADER) ? v.leader : -1,
@@ -586,17 +612,101 @@ cluster_datagram(struct cluster *c, const uint8_t *p, size_t len)
 	cluster_handle(c, &m);
 }
 
+/* A datagram to addr met a closed port: tell gossip whose it was. */
+static void
+cluster_unreachable(struct cluster *c, const struct sockaddr_in *addr)
+{
+	struct gossip_out gout;
+	const struct conf_node *n = NULL;
+	int i, failed;
+
+	for (i = 0; i < c->conf->nnodes && n == NULL; i++) {
+		if (c->conf->nodes[i].addr.sin_addr.s_addr ==
+			addr->sin_addr.s_addr &&
+		    c->conf->nodes[i].addr.sin_port == addr->sin_port)
+			n = &c->conf->nodes[i];
+	}
+	if (n == NULL) {
+		c->errqueue_other++;
+		return;
+	}
+	gossip_out_reset(&gout);
+	failed = gossip_unreachable(c->gossip, n->id, ev_now(c->ev), &gout);
+	c->unreachable[failed]++;
+	log_debug("port unreachable at server [%d] (ICMP): %s", n->id,
+	    failed ? "its process is gone, failed without waiting for "
+		     "failure-timeout"
+		   : "ignored (not held alive, or heard from within an "
+		     "interval)");
+	cluster_gossip_out(c, &gout);
+	cluster_rearm(c);
+}
+
+/* Read the socket's error queue (ICMP errors, IP_RECVERR). */
+static void
+cluster_read_errors(struct cluster *c)
+{
+	struct sock_extended_err *ee;
+	struct sockaddr_in addr;
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
+	uint8_t data[64];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof *ee + sizeof addr)];
+	} ctl;
+	int i;
+
+	for (i = 0; i < CLUSTER_ERRQUEUE_MAX; i++) {
+		memset(&msg, 0, sizeof msg);
+		memset(&addr, 0, sizeof addr);
+		iov.iov_base = data;
+		iov.iov_len = sizeof data;
+		msg.msg_name = &addr;
+		msg.msg_namelen = sizeof addr;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof ctl.buf;
+		if (recvmsg(c->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+			return;
+		ee = NULL;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		     cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_RECVERR)
+				ee = (struct sock_extended_err *)CMSG_DATA(cm);
+		}
+		if (ee != NULL && ee->ee_origin == SO_EE_ORIGIN_ICMP &&
+		    ee->ee_type == ICMP_DEST_UNREACH &&
+		    ee->ee_code == ICMP_PORT_UNREACH &&
+		    addr.sin_family == AF_INET)
+			cluster_unreachable(c, &addr);
+		else
+			c->errqueue_other++;
+	}
+}
+
 static void
 cluster_read(struct ev *ev, int fd, int what, void *arg)
 {
 	struct cluster *c = arg;
 	uint8_t pkt[65536];
 	ssize_t n;
+	int refused = 0;
 
 	(void)ev;
-	(void)what;
-	while ((n = recv(fd, pkt, sizeof pkt, 0)) >= 0)
-		cluster_datagram(c, pkt, (size_t)n);
+	for (;;) {
+		if ((n = recv(fd, pkt, sizeof pkt, 0)) >= 0)
+			cluster_datagram(c, pkt, (size_t)n);
+		else if (errno == ECONNREFUSED && !refused)
+			refused = 1; /* an ICMP report is queued */
+		else
+			break; /* the loop comes back for the rest */
+	}
+	if (refused || (what & EV_ERROR))
+		cluster_read_errors(c);
 }
 
 /* --- life cycle ----------------------------------------------------------- */
@@ -612,7 +722,7 @@ cluster_new(struct ev *ev, const struct conf *conf, int self_id,
 	struct election_out eout;
 	struct gossip_out gout;
 	struct timeval tv;
-	int i;
+	int i, on = 1;
 
 	if (conf->nnodes > CONF_MAX_NODES || conf->nnodes > ELECT_MAX_NODES ||
 	    conf->nnodes > GOSSIP_MAX_NODES) {
@@ -637,6 +747,10 @@ cluster_new(struct ev *ev, const struct conf *conf, int self_id,
 		free(c);
 		return NULL;
 	}
+	if (setsockopt(c->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on) == -1)
+		log_warn("IP_RECVERR: %s: failures are found by gossip's "
+			 "timeout only",
+		    strerror(errno));
 	gettimeofday(&tv, NULL);
 	c->incarnation = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	c->start = ev_now(ev);
@@ -854,6 +968,15 @@ cluster_write_metrics(struct cluster *c, struct buf *b)
 	    "# HELP jdp_cluster_failures_total Nodes declared failed.\n"
 	    "# TYPE jdp_cluster_failures_total counter\n"
 	    "jdp_cluster_failures_total %llu\n"
+	    "# HELP jdp_cluster_unreachable_total ICMP port unreachable "
+	    "reports about members: failed at once, or ignored.\n"
+	    "# TYPE jdp_cluster_unreachable_total counter\n"
+	    "jdp_cluster_unreachable_total{verdict=\"failed\"} %llu\n"
+	    "jdp_cluster_unreachable_total{verdict=\"ignored\"} %llu\n"
+	    "# HELP jdp_cluster_errqueue_other_total Other socket errors "
+	    "queued (dropped).\n"
+	    "# TYPE jdp_cluster_errqueue_other_total counter\n"
+	    "jdp_cluster_errqueue_other_total %llu\n"
 	    "# TYPE jdp_cluster_epoch gauge\n"
 	    "jdp_cluster_epoch %llu\n"
 	    "# TYPE jdp_cluster_leader gauge\n"
@@ -864,6 +987,9 @@ cluster_write_metrics(struct cluster *c, struct buf *b)
 	    (unsigned long long)c->unknown_entries,
 	    (unsigned long long)election_count(c->election),
 	    (unsigned long long)c->failures,
+	    (unsigned long long)c->unreachable[1],
+	    (unsigned long long)c->unreachable[0],
+	    (unsigned long long)c->errqueue_other,
 	    (unsigned long long)cluster_epoch(c), cluster_leader(c),
 	    gossip_alive_set(c->gossip, ids, CONF_MAX_NODES));
 	if (gossip_get(c->gossip, c->self->id, &self) == 0)

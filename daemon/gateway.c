@@ -633,7 +633,9 @@ gateway_v1(struct gateway *g, struct httpd_conn *c,
 		else if ((t = json_object_get_double(v)) <= 0)
 			why = "\"timeout\" must be positive";
 		else if (t * 1000 < (double)g->conf->job_timeout)
-			pw.timeout_ms = (uint32_t)(t * 1000 + 0.5);
+			/* Whole ms, at least 1: 0 would mean job-timeout. */
+			pw.timeout_ms =
+			    t < 0.001 ? 1 : (uint32_t)(t * 1000 + 0.5);
 		/* At or above job-timeout: the follower's own limit (0). */
 	}
 	if (why != NULL) {

@@ -14,6 +14,12 @@
  *	  high its heartbeat, because it may be older than our verdict.
  * FAILED entries received are skipped: each node fails members on its own
  * timers. Both timeouts count from the last rise of the heartbeat.
+ *
+ * A port-unreachable report (gossip_unreachable) fails an ALIVE member at
+ * once unless there was proof of life within the last interval: a frame
+ * from the member itself, or a new incarnation taken. That guard keeps an
+ * old report, about a datagram sent before a quick restart, from failing
+ * the new process.
  */
 #include "config.h"
 
@@ -31,6 +37,7 @@ struct gossip_entry {
 	uint64_t heartbeat;
 	uint64_t incarnation;
 	int64_t last_heard;
+	int64_t last_proof; /* last frame from it, or new incarnation */
 	uint64_t failed_hb; /* heartbeat when failed */
 };
 
@@ -151,7 +158,39 @@ gossip_take(
 	l->heartbeat = r->heartbeat;
 	l->incarnation = r->incarnation;
 	l->last_heard = now;
+	l->last_proof = now;
 	l->failed_hb = 0;
+}
+
+void
+gossip_heard(struct gossip *g, int id, int64_t now)
+{
+	struct gossip_entry *l = gossip_find(g, id);
+
+	if (l != NULL && now > l->last_proof)
+		l->last_proof = now;
+}
+
+/* Fail l now (event FAILED). */
+static void
+gossip_fail(struct gossip_entry *l, int64_t now, struct gossip_out *out)
+{
+	l->status = GOSSIP_FAILED;
+	l->failed_hb = l->heartbeat;
+	gossip_event(out, GOSSIP_EV_FAILED, l, -1, now);
+}
+
+int
+gossip_unreachable(
+    struct gossip *g, int id, int64_t now, struct gossip_out *out)
+{
+	struct gossip_entry *l = gossip_find(g, id);
+
+	if (l == NULL || id == g->conf.self || !l->known ||
+	    l->status != GOSSIP_ALIVE || now - l->last_proof < g->conf.interval)
+		return 0;
+	gossip_fail(l, now, out);
+	return 1;
 }
 
 int
@@ -162,6 +201,7 @@ gossip_handle(struct gossip *g, int from, const struct proto_gossip *m,
 	struct gossip_entry *l;
 	int i, unknown = 0;
 
+	gossip_heard(g, from, now);
 	for (i = 0; i < m->n; i++) {
 		r = &m->e[i];
 		if (r->id == g->conf.self)
@@ -246,11 +286,8 @@ gossip_tick(struct gossip *g, int64_t now, struct gossip_out *out)
 		if (i == g->self || !l->known)
 			continue;
 		if (l->status == GOSSIP_ALIVE &&
-		    now - l->last_heard >= g->conf.failure_timeout) {
-			l->status = GOSSIP_FAILED;
-			l->failed_hb = l->heartbeat;
-			gossip_event(out, GOSSIP_EV_FAILED, l, -1, now);
-		}
+		    now - l->last_heard >= g->conf.failure_timeout)
+			gossip_fail(l, now, out);
 		if (l->status == GOSSIP_FAILED &&
 		    now - l->last_heard >= g->conf.cleanup_timeout) {
 			l->status = GOSSIP_REMOVED;

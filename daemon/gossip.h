@@ -90,6 +90,22 @@ void gossip_free(struct gossip *);
  */
 int gossip_handle(struct gossip *, int, const struct proto_gossip *, int64_t,
     struct gossip_out *);
+/*
+ * A frame from member id itself arrived: proof of life for
+ * gossip_unreachable's guard. gossip_handle notes its sender itself; the
+ * caller reports frames of other types (VOTE) here.
+ */
+void gossip_heard(struct gossip *, int, int64_t);
+/*
+ * The kernel says id's UDP port is closed (ICMP port unreachable for a
+ * datagram we sent it): its process is gone. An ALIVE member other than
+ * self from which no proof of life (a frame from itself, or a new
+ * incarnation taken) came for at least one interval is failed at once
+ * (event FAILED). Returns 1 if it was failed, 0 if the report was ignored:
+ * self, not a member, never heard of, not ALIVE, or heard from recently
+ * (the report may be about a datagram sent before a quick restart).
+ */
+int gossip_unreachable(struct gossip *, int, int64_t, struct gossip_out *);
 /* Send a round if one is due and fail or remove silent entries. */
 void gossip_tick(struct gossip *, int64_t, struct gossip_out *);
 /* When gossip_tick next has work to do. */

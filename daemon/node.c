@@ -3,7 +3,8 @@
  * (port + 3) ports, opens its logs, and puts the modules together on one
  * event loop: the cluster (UDP port: election and gossip), the work
  * protocol, the runner on a peer and the public HTTP API on a gateway.
- * Serves the node HTTP API and stops cleanly on SIGTERM or SIGINT.
+ * Serves the node HTTP API, stops cleanly on SIGTERM or SIGINT and reopens
+ * its log files on SIGHUP.
  */
 #include "config.h"
 
@@ -153,8 +154,11 @@ node_http_metrics(struct node *n, struct httpd_conn *c)
 	buf_init(&b);
 	buf_printf(&b,
 	    "# TYPE jdp_node_info gauge\n"
-	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n",
-	    n->self->id, conf_role_name(n->self->role));
+	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n"
+	    "# TYPE jdp_log_rotations_total counter\n"
+	    "jdp_log_rotations_total %llu\n",
+	    n->self->id, conf_role_name(n->self->role),
+	    (unsigned long long)log_rotations());
 	httpd_write_metrics(n->http, &b, "jdp_node_http");
 	if (n->cluster != NULL)
 		cluster_write_metrics(n->cluster, &b);
@@ -250,6 +254,14 @@ node_signal(struct ev *ev, int fd, int what, void *arg)
 	(void)what;
 	if (read(fd, &si, sizeof si) != sizeof si)
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		if (log_reopen() == -1)
+			log_warn("SIGHUP: cannot reopen the log files: %s",
+			    strerror(errno));
+		else
+			log_info("SIGHUP: log files reopened");
+		return;
+	}
 	log_info("received signal %d, shutting down", (int)si.ssi_signo);
 	n->status = 0;
 	ev_stop(ev);
@@ -279,6 +291,7 @@ node_bind(struct node *n, char **cause)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((n->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		xasprintf(cause, "signalfd: %s", strerror(errno));
@@ -313,6 +326,7 @@ node_new(const struct conf *conf, int id, char **cause)
 		*cause = why;
 		goto fail;
 	}
+	log_set_max_size(conf->log_max_size);
 	/*
 	 * The runner first: its start-up blocks (sandbox probes, the
 	 * class-data archive), and a node must not vote, gossip or take work

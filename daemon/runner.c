@@ -118,6 +118,9 @@ struct runner_job {
 	enum runner_job_state state;
 	char *src;
 	size_t len;
+	char *in; /* its stdin, written after the class bytes */
+	size_t in_len;
+	int64_t timeout_ms; /* wall clock, at most job-timeout */
 	runner_cb cb;
 	void *arg;
 	struct buf payload; /* class bytes for the harness */
@@ -163,7 +166,6 @@ struct runner {
 	int trusted; /* job-mode trusted: jobs run in the compile server */
 	int runs_max;
 
-	char *time_text;
 	char *memory_text;
 	char *output_text;
 
@@ -236,6 +238,14 @@ runner_fmt_ms(int64_t ms)
 	else
 		xasprintf(&s, "%lld ms", (long long)ms);
 	return s;
+}
+
+/* The compile time limit: job-timeout, but at least RUNNER_COMPILE_MIN_MS. */
+static int64_t
+runner_compile_limit(const struct runner *r)
+{
+	return r->timeout_ms > RUNNER_COMPILE_MIN_MS ? r->timeout_ms
+						     : RUNNER_COMPILE_MIN_MS;
 }
 
 /* "256 MiB", "1 GiB", "1500 bytes". Caller frees. */
@@ -313,6 +323,7 @@ runner_job_free(struct runner_job *job)
 	r->njobs--;
 	buf_free(&job->payload);
 	free(job->src);
+	free(job->in);
 	free(job->body);
 	free(job->out);
 	free(job->err);
@@ -415,8 +426,8 @@ runner_fail_queue(struct runner *r, struct runner_jobs *q, const char *why)
 }
 
 uint64_t
-runner_submit(
-    struct runner *r, const char *src, size_t len, runner_cb cb, void *arg)
+runner_submit(struct runner *r, const char *src, size_t len, const char *in,
+    size_t in_len, int64_t timeout_ms, runner_cb cb, void *arg)
 {
 	struct runner_job *job;
 	char *text;
@@ -427,6 +438,9 @@ runner_submit(
 	job->cb = cb;
 	job->arg = arg;
 	job->t_submit = ev_now(r->ev);
+	job->timeout_ms = timeout_ms > 0 && timeout_ms < r->timeout_ms
+	    ? timeout_ms
+	    : r->timeout_ms;
 	buf_init(&job->payload);
 	TAILQ_INSERT_TAIL(&r->jobs, job, all);
 	r->njobs++;
@@ -447,9 +461,22 @@ runner_submit(
 		runner_job_defer(job, RUNNER_COMPILE_ERROR, text);
 		return job->id;
 	}
+	if (in_len > r->source_max) {
+		xasprintf(&text,
+		    "Could not create and run instance of class\nInput too "
+		    "large: %zu bytes (the limit is %llu bytes)",
+		    in_len, (unsigned long long)r->source_max);
+		runner_job_defer(job, RUNNER_RUNTIME_ERROR, text);
+		return job->id;
+	}
 	job->src = xmalloc(len + 1);
 	memcpy(job->src, src, len);
 	job->len = len;
+	if (in_len > 0) {
+		job->in = xmalloc(in_len);
+		memcpy(job->in, in, in_len);
+		job->in_len = in_len;
+	}
 	job->state = RUNNER_JOB_COMPILE_QUEUE;
 	TAILQ_INSERT_TAIL(&r->compile_q, job, entry);
 	runner_compile_next(r);
@@ -924,14 +951,17 @@ runner_cs_timeout(struct ev *ev, void *arg)
 {
 	struct runner *r = arg;
 	struct runner_job *job = r->compiling;
-	char *text;
+	char *limit, *text;
 
 	r->cs_timer = 0;
 	if (job != NULL) {
 		r->compiling = NULL;
-		xasprintf(&text, "%s\nwhile compiling", r->time_text);
+		limit = runner_fmt_ms(runner_compile_limit(r));
+		xasprintf(
+		    &text, "Time limit exceeded (%s)\nwhile compiling", limit);
 		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
 		free(text);
+		free(limit);
 	}
 	runner_cs_kill(r, "exceeded the compile time limit");
 	return EV_TIMER_STOP;
@@ -968,7 +998,6 @@ runner_compile_next(struct runner *r)
 {
 	struct runner_proc *p = r->cs;
 	struct runner_job *job;
-	int64_t limit;
 
 	if (p == NULL || p->state != RUNNER_PROC_READY || r->cs_busy != 0)
 		return;
@@ -983,9 +1012,8 @@ runner_compile_next(struct runner *r)
 	    r, RUNNER_REQ_COMPILE, r->cs_busy, job->src, job->len, NULL, 0);
 	free(job->src);
 	job->src = NULL;
-	limit = r->timeout_ms > RUNNER_COMPILE_MIN_MS ? r->timeout_ms
-						      : RUNNER_COMPILE_MIN_MS;
-	r->cs_timer = ev_add_timer(r->ev, limit, runner_cs_timeout, r);
+	r->cs_timer =
+	    ev_add_timer(r->ev, runner_compile_limit(r), runner_cs_timeout, r);
 }
 
 /* Handle complete answers from the compile server. */
@@ -1115,13 +1143,21 @@ runner_dispatch(struct runner *r)
 		/* Output from warming up is not the job's. */
 		buf_reset(&p->buf[RUNNER_OUT]);
 		buf_reset(&p->buf[RUNNER_ERR]);
+		/*
+		 * The class bytes, then the job's stdin, then end of file:
+		 * written as the pipe drains, while its output is read.
+		 */
 		buf_add(&p->buf[RUNNER_IN], buf_data(&job->payload),
 		    buf_len(&job->payload));
 		buf_free(&job->payload);
+		if (job->in != NULL)
+			buf_add(&p->buf[RUNNER_IN], job->in, job->in_len);
+		free(job->in);
+		job->in = NULL;
 		p->in_close = 1;
 		runner_proc_flush(p);
-		job->timer =
-		    ev_add_timer(r->ev, r->timeout_ms, runner_run_timeout, job);
+		job->timer = ev_add_timer(
+		    r->ev, job->timeout_ms, runner_run_timeout, job);
 	}
 	runner_pool_fill(r);
 }
@@ -1268,19 +1304,22 @@ runner_run_timeout(struct ev *ev, void *arg)
 {
 	struct runner_job *job = arg;
 	struct runner_proc *p = job->proc;
+	char *limit, *text;
 
 	job->timer = 0;
+	if (p == NULL && job->run == NULL)
+		return EV_TIMER_STOP;
+	limit = runner_fmt_ms(job->timeout_ms);
+	xasprintf(&text, "Time limit exceeded (%s)", limit);
 	if (job->run != NULL) {
 		runner_trusted_stop(job);
-		runner_job_finish(job, RUNNER_TIMEOUT, job->r->time_text,
-		    strlen(job->r->time_text));
-		return EV_TIMER_STOP;
+		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
+	} else {
+		runner_run_drain(p);
+		runner_run_finish(p, RUNNER_TIMEOUT, text, strlen(text));
 	}
-	if (p == NULL)
-		return EV_TIMER_STOP;
-	runner_run_drain(p);
-	runner_run_finish(
-	    p, RUNNER_TIMEOUT, job->r->time_text, strlen(job->r->time_text));
+	free(text);
+	free(limit);
 	return EV_TIMER_STOP;
 }
 
@@ -1414,11 +1453,12 @@ runner_trusted_dispatch(struct runner *r)
 		job->run = run;
 		job->state = RUNNER_JOB_RUNNING;
 		job->t_run = ev_now(r->ev);
-		/* The payload stays: the job may have to run again. */
+		/* Class bytes, then stdin; kept: it may have to run again. */
 		runner_cs_send(r, RUNNER_REQ_RUN, run->id,
-		    buf_data(&job->payload), buf_len(&job->payload), NULL, 0);
-		job->timer =
-		    ev_add_timer(r->ev, r->timeout_ms, runner_run_timeout, job);
+		    buf_data(&job->payload), buf_len(&job->payload), job->in,
+		    job->in_len);
+		job->timer = ev_add_timer(
+		    r->ev, job->timeout_ms, runner_run_timeout, job);
 	}
 }
 
@@ -1775,9 +1815,6 @@ runner_create(struct ev *ev, const struct conf *conf, int warm, char **cause)
 	TAILQ_INIT(&r->run_q);
 	TAILQ_INIT(&r->jobs);
 
-	s = runner_fmt_ms(r->timeout_ms);
-	xasprintf(&r->time_text, "Time limit exceeded (%s)", s);
-	free(s);
 	s = runner_fmt_size(r->memory);
 	xasprintf(&r->memory_text, "Memory limit exceeded (%s)", s);
 	free(s);
@@ -1841,7 +1878,6 @@ runner_free(struct runner *r)
 	if (r->pool_timer != 0)
 		ev_del_timer(r->ev, r->pool_timer);
 	sandbox_free(r->sb);
-	free(r->time_text);
 	free(r->memory_text);
 	free(r->output_text);
 	free(r);
@@ -2042,7 +2078,7 @@ runner_exec_main(const struct conf *conf, const char *path, int json)
 	}
 	r->pool_size = 0; /* no refill after our one job */
 	x.sandbox = runner_sandbox(r);
-	runner_submit(r, src, len, runner_exec_done, &x);
+	runner_submit(r, src, len, NULL, 0, 0, runner_exec_done, &x);
 	free(src);
 	if (ev_run(x.ev) == -1) {
 		fprintf(stderr, "jdpd: event loop: %s\n", strerror(errno));

@@ -46,7 +46,7 @@ struct runner_result {
 	 *	Could not create and run instance of class
 	 *	No class name found in code
 	 *	The return type of the class was int, not java.lang.String
-	 *	Time limit exceeded (10 s)
+	 *	Time limit exceeded (10 s)		(or "(500 ms)")
 	 *	Memory limit exceeded (256 MiB)
 	 *	Output limit exceeded (1 MiB)
 	 *	Runner busy: ...			(rejected)
@@ -78,13 +78,15 @@ struct runner *runner_new(struct ev *, const struct conf *, char **);
 /* Kill every child, reap them, drop pending jobs without callbacks. */
 void runner_free(struct runner *);
 /*
- * Submit a job (the source is copied). cb is called exactly once from the
- * loop, never from inside runner_submit, unless the job is cancelled
- * first; RUNNER_REJECTED when the runner's queue (queue-max) is full.
- * Returns the job's id (never 0).
+ * Submit a job: its source, its standard input (System.in reads exactly
+ * these bytes, then end of file; NULL or 0 bytes: empty) and its wall-clock
+ * limit in ms (0, or more than job-timeout: job-timeout). Both are copied.
+ * cb is called exactly once from the loop, never from inside runner_submit,
+ * unless the job is cancelled first; RUNNER_REJECTED when the runner's
+ * queue (queue-max) is full. Returns the job's id (never 0).
  */
-uint64_t runner_submit(
-    struct runner *, const char *, size_t, runner_cb, void *);
+uint64_t runner_submit(struct runner *, const char *, size_t, const char *,
+    size_t, int64_t, runner_cb, void *);
 /* Cancel a job: its processes are killed and its callback never runs. */
 void runner_cancel(struct runner *, uint64_t);
 /* Append Prometheus text: jobs by status, pool, compile server restarts. */

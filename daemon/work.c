@@ -1238,9 +1238,10 @@ work_glue_run(void *arg, uint64_t reqid, const struct proto_work *pw,
 	gj->done = done;
 	gj->arg = done_arg;
 	TAILQ_INSERT_TAIL(&g->jobs, gj, entry);
-	/* The runner takes no stdin or per-job timeout yet (docs/WORK.md). */
+	/* The runner caps timeout_ms at its job-timeout; 0 means that. */
 	gj->handle = runner_submit(g->runner, (const char *)pw->source,
-	    pw->source_len, work_glue_done, gj);
+	    pw->source_len, (const char *)pw->stdin_data, pw->stdin_len,
+	    pw->timeout_ms, work_glue_done, gj);
 	return gj->handle;
 }
 

@@ -275,7 +275,8 @@ main(int argc, char **argv)
 		jobs[i].i = i;
 		done = 0;
 		jobs[i].start = now_ms();
-		runner_submit(r, src, (size_t)len, bench_cb, &jobs[i]);
+		runner_submit(
+		    r, src, (size_t)len, NULL, 0, 0, bench_cb, &jobs[i]);
 		while (!done)
 			ev_run_once(ev, 100);
 	}
@@ -289,7 +290,8 @@ main(int argc, char **argv)
 	for (i = 0; i < burst; i++) {
 		jobs[i].i = i;
 		jobs[i].start = now_ms();
-		runner_submit(r, src, (size_t)len, bench_cb, &jobs[i]);
+		runner_submit(
+		    r, src, (size_t)len, NULL, 0, 0, bench_cb, &jobs[i]);
 	}
 	while (done < burst)
 		ev_run_once(ev, 100);

@@ -28,8 +28,9 @@ JAR="$top_builddir/jdp-runner.jar"
 [ -f "$JAR" ] || skip_all "no $JAR (built by make)"
 command -v java >/dev/null || skip_all "no java"
 
+# The accounting below reads whole summary logs: no rotation.
 make_cluster $NPEERS "runner-jar $JAR" "run-pool 1" "job-timeout 10s" \
-	"request-wait 60s"
+	"request-wait 60s" "log-max-size 0"
 sandbox_probe
 # The gateway gives up on a request after request-wait + 2 x (job-timeout +
 # 2 x failure-timeout) = 88 s; a client waits longer, so that a request the

@@ -34,7 +34,8 @@
  *	TICK	dt: both machines' timers, as cluster_timer
  *	WAIT	time jumps to the machines' next timeout, then TICK
  *	DOWN, UP
- *		member, dt: gossip's verdict straight to the election
+ *		member, dt: gossip's verdict straight to the election; DOWN
+ *		with op & 0x80: a port-unreachable report to gossip instead
  *	RESTART	dt: this node restarts with the pair it persisted
  * A member byte m names member m % (n + 1); n names a non-member. dt is in
  * ms. RESULT_ACK and LAST_WORK_QUERY carry no payload and have no decoder.
@@ -807,6 +808,8 @@ fuzz_vote(struct fuzz *f, int sender, const uint8_t *p, size_t len)
 	FUZZ_CHECK(r == (refuse ? -1 : 0));
 	if (refuse)
 		FUZZ_CHECK(fuzz_eout.nmsg == 0 && fuzz_eout.nev == 0);
+	else
+		gossip_heard(f->g, sender, f->now);
 	fuzz_election_out(f, &fuzz_eout);
 }
 
@@ -834,7 +837,7 @@ static void
 fuzz_step(struct fuzz *f, struct fuzz_rd *rd)
 {
 	uint8_t op = fuzz_u8(rd), *p;
-	int sender, id, raw;
+	int sender, id, raw, r;
 	int64_t next;
 	size_t len;
 
@@ -882,6 +885,14 @@ fuzz_step(struct fuzz *f, struct fuzz_rd *rd)
 	case FUZZ_UP:
 		id = fuzz_member_id(f, fuzz_u8(rd));
 		f->now += fuzz_u8(rd);
+		if (op == FUZZ_DOWN && raw) { /* cluster_unreachable */
+			gossip_out_reset(&fuzz_gout);
+			r = gossip_unreachable(f->g, id, f->now, &fuzz_gout);
+			FUZZ_CHECK(fuzz_gout.nto == 0 && fuzz_gout.nev == r);
+			FUZZ_CHECK(!r || !gossip_alive(f->g, id));
+			fuzz_gossip_out(f, &fuzz_gout);
+			break;
+		}
 		election_out_reset(&fuzz_eout);
 		if (op == FUZZ_DOWN)
 			election_node_down(f->e, id, f->now, &fuzz_eout);

@@ -79,9 +79,30 @@ resp=$(printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHo
 is "$(printf '%s' "$resp" | grep -c '^HTTP/1.1 200')" 2 "two pipelined requests get two answers"
 ok $(healthy 1; echo $?) "the node still serves after bad input"
 
+# SIGHUP after an external logrotate moved the files: new files at the path.
+mv "$T/log/node-1.summary.log" "$T/log/rotated.log"
+kill -HUP "$(node_pid 1)"
+wait_for 10 grep -q 'SIGHUP: log files reopened' "$T/log/node-1.summary.log"
+ok $? "SIGHUP reopens the log files at their path"
+ok $(healthy 1; echo $?) "and the node keeps serving"
+
 kill_node 1 TERM
 is $? 0 "SIGTERM stops the node with status 0"
 like "$(cat "$T/log/node-1.summary.log")" "shutting down" "and the log says why"
+
+# log-max-size: a full file becomes FILE.1, the current one stays below it.
+echo "log-max-size 4K" >>"$T/jdp.conf"
+start_node 1
+wait_for 30 test -s "$T/log/node-1.summary.log.1"
+ok $? "a summary log past log-max-size is rotated to .1"
+sz=$(stat -c %s "$T/log/node-1.summary.log")
+[ "$sz" -le 4096 ]
+ok $? "the current file is within log-max-size ($sz bytes)"
+like "$(get "$(node_url 1)/metrics")" '^jdp_log_rotations_total [1-9]' \
+    "rotations are counted in /metrics"
+like "$(get "$(node_url 1)/logs/summary?tail=1")" '^20' \
+    "/logs/summary reads the new file"
+kill_node 1 TERM
 kill_node 0 INT
 is $? 0 "SIGINT stops the gateway with status 0"
 

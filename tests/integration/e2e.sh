@@ -1,9 +1,10 @@
 #!/bin/bash
 # e2e.sh: the whole path with real daemons on loopback: gateway, leader,
 # followers and the runner. A request sent before any peer is up, the HTTP
-# contract and its error cases, /v1/run, the cache and its clearing on a
-# leader change, 100 concurrent distinct requests, and a follower and a
-# leader each killed during a 3-second job (docs/WORK.md).
+# contract and its error cases, /v1/run (stdin, timeout, jdpctl submit), the
+# cache and its clearing on a leader change, 100 concurrent distinct
+# requests, and a follower and a leader each killed during a 3-second job
+# (docs/WORK.md).
 . "$(dirname "$0")/lib.sh"
 
 JAR="$top_builddir/jdp-runner.jar"
@@ -134,6 +135,48 @@ json=$(curl -s -w '%{http_code}' -o "$T/body" -H 'Content-Type: application/json
 	--data '{"nosource":1}' "$GW/v1/run")
 is "$json" 400 "/v1/run: a missing source is a 400"
 like "$(cat "$T/body")" '"error":.*source' "naming the field"
+
+# --- /v1/run's stdin and timeout; the cache tells stdins apart.
+# v1 JSON: POST JSON to /v1/run; prints the answer, the status in $T/code.
+v1() {
+	curl -s --max-time 60 -o "$T/body" -w '%{http_code}' \
+		-H 'Content-Type: application/json' --data "$1" "$GW/v1/run" >"$T/code"
+	cat "$T/body"
+}
+ECHO='public class E { public static void main(String[] a) throws Exception { System.in.transferTo(System.out); } }'
+json=$(v1 "{\"source\":\"$ECHO\",\"stdin\":\"one\\ntwo\"}")
+like "$json" '"status":"ok","result":"one\\ntwo"' "/v1/run: main() reads the stdin given"
+like "$json" '"cached":false' "... not cached"
+json=$(v1 "{\"source\":\"$ECHO\",\"stdin\":\"three\"}")
+like "$json" '"result":"three".*"cached":false' "the same source with another stdin is not a cache hit"
+json=$(v1 "{\"source\":\"$ECHO\",\"stdin\":\"one\\ntwo\"}")
+like "$json" '"result":"one\\ntwo".*"cached":true' "the same source and stdin is"
+json=$(v1 "{\"source\":\"$ECHO\"}")
+like "$json" '"status":"ok","result":""' "no stdin: System.in is empty"
+json=$(v1 '{"source": "public class J { public String run() { return \"json!\"; } }", "timeout": 3600}')
+like "$json" '"result":"json!".*"cached":true' "a timeout above job-timeout is job-timeout (same cache entry)"
+SLEEP='public class S { public String run() throws Exception { Thread.sleep(5000); return null; } }'
+json=$(v1 "{\"source\":\"$SLEEP\",\"timeout\":1}")
+like "$json" '"status":"timeout","result":"Time limit exceeded \(1 s\)"' "/v1/run: timeout 1 s applies and names itself"
+json=$(v1 "{\"source\":\"$SLEEP\",\"timeout\":0.0001}")
+like "$json" '"result":"Time limit exceeded \(1 ms\)"' "/v1/run: timeout 0.0001 s is 1 ms, not job-timeout"
+for t in 0 -1 '"soon"'; do
+	v1 "{\"source\":\"$ECHO\",\"timeout\":$t}" >/dev/null
+	is "$(cat "$T/code")" 400 "/v1/run: timeout $t is a 400"
+done
+like "$(cat "$T/body")" '"error":"\\"timeout\\" must be a number of seconds"' "naming the field"
+printf 'from jdpctl\n' >"$T/in.txt"
+is "$("$JDPCTL" submit -g "$GW" "$top_srcdir/tests/data/jobs/Echo.java" --stdin - <"$T/in.txt")" \
+	"from jdpctl" "jdpctl submit --stdin - sends its own stdin"
+is "$("$JDPCTL" submit -g "$GW" "$top_srcdir/tests/data/jobs/Echo.java" --stdin "$T/in.txt" </dev/null)" \
+	"from jdpctl" "jdpctl submit --stdin FILE"
+out=$("$JDPCTL" submit -g "$GW" "$top_srcdir/tests/data/jobs/Sleeper.java" --timeout 0.5 2>&1)
+is "$?" 1 "jdpctl submit --timeout 0.5: a job error"
+is "$out" "Time limit exceeded (500 ms)" "with the sub-second limit in its text"
+"$JDPCTL" submit -g "$GW" "$JOBS/Hello.java" --timeout never 2>/dev/null
+is "$?" 2 "jdpctl submit --timeout never: a usage error"
+"$JDPCTL" submit -g "$GW" "$JOBS/Hello.java" --stdin "$T/none" 2>/dev/null
+is "$?" 2 "jdpctl submit --stdin with no such file: a usage error"
 
 # --- 100 concurrent distinct requests, each gets exactly its own body.
 for i in $(seq 1 100); do

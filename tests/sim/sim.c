@@ -5,7 +5,9 @@
  * state machines on a fake clock over a fake network that loses,
  * delays, duplicates and reorders messages, with crashes, restarts (a new
  * incarnation; the accepted pair survives, as it does on disk) and
- * partitions. Payloads go through the real VOTE and GOSSIP codecs. Each
+ * partitions. A message to a crashed (not partitioned) node comes back, with
+ * a seeded probability, as ICMP port unreachable to the sender's gossip.
+ * Payloads go through the real VOTE and GOSSIP codecs. Each
  * seed picks its faults; after the fault phase the network heals, crashed
  * nodes come back (a minority of voters may stay dead) and the run must
  * settle.
@@ -50,6 +52,7 @@
 #define SIM_HOLD 5000 /* ms the agreement must hold */
 #define SIM_PAYLOAD (2 + SIM_MAX_NODES * PROTO_GOSSIP_ENTRY_LEN)
 #define SIM_MAX_WINNERS 4096
+#define SIM_ICMP (-1) /* sim_msg type: port unreachable, no payload */
 
 struct sim_msg {
 	int64_t at;
@@ -102,6 +105,7 @@ struct sim {
 	double dup;
 	int64_t dmax; /* ms, uniform 1..dmax */
 	double spike; /* chance of +0..1000 ms */
+	double icmp; /* chance a message to a crashed node comes back */
 	struct sim_msg **heap;
 	int nheap;
 	int aheap;
@@ -602,6 +606,23 @@ sim_node_timer(struct sim *s, int i)
 	sim_election_out(s, i, &eout);
 }
 
+/* m met a closed port: the kernel answers its sender after a delay. */
+static void
+sim_icmp(struct sim *s, const struct sim_msg *m)
+{
+	struct sim_msg *r = malloc(sizeof *r);
+
+	if (r == NULL)
+		abort();
+	r->at = s->now + 1 + sim_below(s, s->dmax);
+	r->seq = s->seq++;
+	r->from = m->to;
+	r->to = m->from;
+	r->type = SIM_ICMP;
+	r->len = 0;
+	sim_heap_push(s, r);
+}
+
 static void
 sim_deliver(struct sim *s, struct sim_msg *m)
 {
@@ -611,8 +632,24 @@ sim_deliver(struct sim *s, struct sim_msg *m)
 	struct proto_vote v;
 	struct proto_gossip g;
 
-	if (!to->up || to->group != from->group)
+	if (m->type == SIM_ICMP) {
+		/* from is the dead node, to the one that sent to it. */
+		if (!to->up || to->group != from->group)
+			return;
+		sim_trace(
+		    s, 2, "n%d: port unreachable at n%d", to->id, from->id);
+		gossip_out_reset(&gout);
+		gossip_unreachable(to->g, from->id, s->now, &gout);
+		sim_gossip_out(s, m->to, &gout);
 		return;
+	}
+	if (to->group != from->group)
+		return; /* a partition says nothing */
+	if (!to->up) {
+		if (sim_chance(s) < s->icmp)
+			sim_icmp(s, m);
+		return;
+	}
 	s->delivered++;
 	if (m->type == PROTO_VOTE) {
 		if (proto_vote_decode(m->data, m->len, &v) == -1) {
@@ -624,6 +661,7 @@ sim_deliver(struct sim *s, struct sim_msg *m)
 			    v.sender);
 			return;
 		}
+		gossip_heard(to->g, from->id, s->now);
 		election_out_reset(&eout);
 		if (election_handle_vote(to->e, &v, s->now, &eout) == -1)
 			sim_fail(
@@ -749,6 +787,7 @@ sim_init(struct sim *s, uint64_t seed, int nv, int verbose)
 	s->dmax = 20;
 	s->fault_end = 4000 + sim_below(s, 8000);
 	s->next_fault = 300 + sim_below(s, 1000);
+	s->icmp = (double)sim_below(s, 3) / 2; /* never, half, always */
 }
 
 static void

@@ -3,7 +3,8 @@
  * event loop and loopback UDP: every kind of bad datagram is dropped and
  * counted by reason, good ones reach the state machines, the accepted pair
  * is written to disk and read back after a restart, listeners hear about
- * leaders and nodes, and /cluster-info and /metrics say what happened.
+ * leaders and nodes, a closed port (ICMP port unreachable) fails a live
+ * member at once, and /cluster-info and /metrics say what happened.
  */
 #include "config.h"
 
@@ -164,6 +165,12 @@ t_following(struct cluster *c)
 	return cluster_leader(c) == 2;
 }
 
+static int
+t_two_failed(struct cluster *c)
+{
+	return !cluster_alive(c, 2);
+}
+
 /* Receive what node 1 sent to "node 2"; 1 if a valid frame from 1 came. */
 static int
 t_received_valid(int *types)
@@ -211,6 +218,8 @@ main(void)
 		"node 1 peer 127.0.0.1:%d\n"
 		"node 2 peer 127.0.0.1:%d\n"
 		"cluster-key-file /nonexistent\n"
+		"failure-timeout 30s\n"
+		"cleanup-timeout 60s\n"
 		"log-dir %s\n",
 		port1, port2, dir) == -1)
 		return 1;
@@ -312,6 +321,24 @@ main(void)
 	    "/cluster-info JSON: leader, epoch, every node");
 	buf_free(&info);
 
+	/* Node 0 never ran: the kernel refuses every datagram to it. */
+	ok(t_metric(c, "jdp_cluster_unreachable_total{verdict=\"ignored\"}") >
+		0,
+	    "port unreachable for node 0, never heard of: ignored");
+	is_int(t_metric(c, "jdp_cluster_send_errors_total"), 0,
+	    "the datagram sent after such a report is not lost");
+	/* Node 2's process goes: 1's FOLLOWING pings meet a closed port. */
+	close(t_sock);
+	ok(t_until(ev, c, t_two_failed),
+	    "leader 2's closed port fails it long before failure-timeout");
+	is_int(t_metric(c, "jdp_cluster_unreachable_total{verdict=\"failed\"}"),
+	    1, "/metrics: one verdict from port unreachable");
+	is_int(t_metric(c, "jdp_cluster_failures_total"), 1,
+	    "/metrics: one failure");
+	is_str(cluster_role_name(c), "LOOKING", "1 looks for a new leader");
+	is_int(t_metric(c, "jdp_cluster_errqueue_other_total"), 0,
+	    "nothing else was on the error queue");
+
 	/* The accepted pair is on disk and survives a restart. */
 	if (asprintf(&text, "%s/node-1.accepted", dir) == -1)
 		return 1;
@@ -351,6 +378,5 @@ main(void)
 		free(text);
 	}
 	rmdir(dir);
-	close(t_sock);
 	return tap_done();
 }

@@ -472,6 +472,7 @@ test_defaults(void)
 	is_str(conf->log_dir, JDP_LOCALSTATEDIR "/log/jdp",
 	    "default log-dir under localstatedir");
 	is_int(conf->log_level, LOGLVL_INFO, "default log-level info");
+	is_int(conf->log_max_size, 16 << 20, "default log-max-size 16M");
 	conf_free(conf);
 }
 
@@ -548,6 +549,7 @@ test_load_full(void)
 	is_int(conf->run_pool, 0, "run-pool 0");
 	is_str(conf->log_dir, "/tmp/jdp-test/log", "log-dir");
 	is_int(conf->log_level, LOGLVL_DEBUG, "log-level debug");
+	is_int(conf->log_max_size, 4 << 20, "log-max-size 4M");
 	is_str(conf->java, "/opt/jdk/bin/java", "java");
 	is_str(conf->runner_jar, "/opt/jdp/jdp-runner.jar", "runner-jar");
 	is_int(conf->allow_unsandboxed, 1, "allow-unsandboxed yes");
@@ -872,7 +874,8 @@ test_print(void)
 	    "election-finalize", "job-timeout", "job-memory", "job-output-max",
 	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "job-mode",
 	    "cache-size", "max-body", "request-wait", "queue-max",
-	    "client-timeout", "api-token-file", "log-dir", "log-level"};
+	    "client-timeout", "api-token-file", "log-dir", "log-level",
+	    "log-max-size"};
 	struct conf *conf;
 	char *text, *line, *next, *why, first[64];
 	const char *diff;

@@ -177,9 +177,19 @@ test_submit(void)
 	submit_answer_free(&a);
 	is_int(submit_parse(502, "<html>", 6, &a), -1,
 	    "submit: not JSON is refused");
-	req = submit_request_json("class A { String s = \"\\n\"; }", 28);
+	req = submit_request_json(
+	    "class A { String s = \"\\n\"; }", 28, NULL, 0, 0);
 	is_str(req, "{\"source\":\"class A { String s = \\\"\\\\n\\\"; }\"}",
 	    "submit: the request escapes the source");
+	free(req);
+	req = submit_request_json("S", 1, "a\0\"b", 4, 1.5);
+	is_str(req,
+	    "{\"source\":\"S\",\"stdin\":\"a\\u0000\\\"b\",\"timeout\":1.5}",
+	    "submit: stdin (NUL and quote escaped) and timeout");
+	free(req);
+	req = submit_request_json("S", 1, "", 0, 0);
+	is_str(req, "{\"source\":\"S\",\"stdin\":\"\"}",
+	    "submit: an empty stdin is sent, no timeout is not");
 	free(req);
 }
 

@@ -1,6 +1,7 @@
 /*
  * test_gossip.c: the heartbeat gossip state machine (merge rules, failure
- * and cleanup timing, rejoin, stale data) and the GOSSIP codec.
+ * and cleanup timing, rejoin, stale data), port-unreachable reports and the
+ * GOSSIP codec.
  */
 #include "config.h"
 
@@ -303,6 +304,76 @@ test_failure(void)
 }
 
 static void
+test_unreachable(void)
+{
+	struct gossip_conf c = t_conf(3, 8, 1);
+	struct gossip_out out;
+	struct gossip_info info;
+	struct proto_gossip m;
+	const struct gossip_event *ev;
+	struct gossip *g;
+	int64_t t0 = 10000, t;
+
+	g = gossip_new(&c, 0);
+	gossip_out_reset(&out);
+	is_int(gossip_unreachable(g, 5, t0, &out), 0,
+	    "a member never heard of (not started yet) is not failed");
+	is_int(gossip_unreachable(g, 3, t0, &out), 0, "nor is self");
+	is_int(gossip_unreachable(g, 42, t0, &out), 0, "nor a non-member");
+	is_int(out.nev, 0, "no event for any of them");
+
+	/* 1 gossips to us directly, 2 is known through 1 only. */
+	m = t_msg(1, 5, 20, PROTO_GOSSIP_ALIVE);
+	gossip_handle(g, 1, &m, t0, &out);
+	m = t_msg(2, 7, 9, PROTO_GOSSIP_ALIVE);
+	gossip_handle(g, 1, &m, t0, &out);
+	gossip_out_reset(&out);
+	is_int(gossip_unreachable(g, 1, t0 + T_INTERVAL - 1, &out), 0,
+	    "a report within an interval of a frame from the member: ignored");
+	ok(out.nev == 0 && gossip_alive(g, 1), "1 is still alive");
+	gossip_heard(g, 1, t0 + 100);
+	is_int(gossip_unreachable(g, 1, t0 + 100 + T_INTERVAL - 1, &out), 0,
+	    "a VOTE frame counts as proof of life too");
+	t = t0 + 100 + T_INTERVAL;
+	is_int(gossip_unreachable(g, 1, t, &out), 1,
+	    "a report an interval after the last frame fails it at once");
+	ev = t_ev(&out, GOSSIP_EV_FAILED);
+	ok(ev != NULL && ev->id == 1 && ev->incarnation == 5 &&
+		!gossip_alive(g, 1) && gossip_get(g, 1, &info) == 0 &&
+		info.status == GOSSIP_FAILED,
+	    "event FAILED, status FAILED, long before failure-timeout");
+	gossip_out_reset(&out);
+	is_int(gossip_unreachable(g, 1, t + 1, &out), 0,
+	    "a failed member is not failed again");
+	is_int(out.nev, 0, "no second event");
+
+	/* Third-party knowledge: the JOINED time is the proof of life. */
+	is_int(gossip_unreachable(g, 2, t0 + T_INTERVAL, &out), 1,
+	    "a member known through a third party fails an interval later");
+	gossip_out_reset(&out);
+	gossip_tick(g, t0 + T_FAILURE, &out);
+	ok(t_ev(&out, GOSSIP_EV_FAILED) == NULL,
+	    "the failure timeout fails neither again");
+	gossip_tick(g, t0 + T_CLEANUP, &out);
+	ev = t_ev(&out, GOSSIP_EV_REMOVED);
+	ok(ev != NULL && ev->id == 1,
+	    "cleanup still counts from the last rise");
+
+	/* A quick restart: the report about the old process comes late. */
+	gossip_out_reset(&out);
+	t = t0 + 6000;
+	m = t_msg(2, 8, 1, PROTO_GOSSIP_ALIVE);
+	gossip_handle(g, 4, &m, t, &out);
+	ok(t_ev(&out, GOSSIP_EV_REJOINED) != NULL && gossip_alive(g, 2),
+	    "2 restarted: new incarnation through a third party");
+	gossip_out_reset(&out);
+	is_int(gossip_unreachable(g, 2, t + T_INTERVAL - 1, &out), 0,
+	    "a stale report right after the new incarnation is ignored");
+	ok(out.nev == 0 && gossip_alive(g, 2), "the new process stays alive");
+	gossip_free(g);
+}
+
+static void
 test_codec(void)
 {
 	struct proto_gossip m, w;
@@ -365,6 +436,7 @@ main(void)
 	test_random();
 	test_merge();
 	test_failure();
+	test_unreachable();
 	test_codec();
 	return tap_done();
 }

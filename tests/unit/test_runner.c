@@ -122,27 +122,90 @@ load(const char *name, size_t *len)
 	return data;
 }
 
+/* Submit a job with its stdin and time limit (ms, 0: job-timeout). */
 static uint64_t
-submit(const char *name, struct slot *s)
+submit_in(const char *name, const char *in, size_t in_len, int64_t timeout_ms,
+    struct slot *s)
 {
 	char *src;
 	size_t len;
 	uint64_t id;
 
 	src = load(name, &len);
-	id = runner_submit(r, src, len, test_cb, s);
+	id = runner_submit(r, src, len, in, in_len, timeout_ms, test_cb, s);
 	free(src);
 	return id;
 }
 
-/* Submit one job and wait for it. */
+static uint64_t
+submit(const char *name, struct slot *s)
+{
+	return submit_in(name, NULL, 0, 0, s);
+}
+
+/* Submit one job with stdin and a time limit, and wait for it. */
+static void
+run1_in(const char *name, const char *in, size_t in_len, int64_t timeout_ms,
+    struct slot *s)
+{
+	slots_reset(s, 1);
+	submit_in(name, in, in_len, timeout_ms, s);
+	if (wait_slots(s, 1, 30000) == -1)
+		diag("%s: no answer within 30 s", name);
+}
+
 static void
 run1(const char *name, struct slot *s)
 {
-	slots_reset(s, 1);
-	submit(name, s);
-	if (wait_slots(s, 1, 30000) == -1)
-		diag("%s: no answer within 30 s", name);
+	run1_in(name, NULL, 0, 0, s);
+}
+
+/*
+ * stdin and per-job time limits: main() and run() read exactly the given
+ * bytes then end of file, or nothing at once; 1 MiB goes in while the job
+ * prints; a limit below job-timeout (8 s) applies and names itself, one
+ * above it is capped.
+ */
+static void
+test_stdin_timeout(struct slot *s)
+{
+	const char text[] = "first line\nsecond line, no newline";
+	char *big, want[64];
+	size_t i, n = 1 << 20;
+	uint64_t sum = 0;
+
+	run1_in("Echo", text, sizeof text - 1, 0, s);
+	is_int(s->status, RUNNER_OK, "Echo with stdin: ok");
+	is_str(s->body, text, "main() reads exactly its stdin");
+	run1("Echo", s);
+	is_int(s->status, RUNNER_OK, "Echo without stdin: ok");
+	is_str(s->body, "", "without stdin System.in is empty at once");
+
+	big = xmalloc(n);
+	for (i = 0; i < n; i++) {
+		big[i] = (char)(i % 251);
+		sum = (sum * 31 + (uint8_t)big[i]) % 1000000007;
+	}
+	snprintf(want, sizeof want, "bytes=%zu sum=%llu", n,
+	    (unsigned long long)sum);
+	run1_in("ReadIn", big, n, 0, s);
+	free(big);
+	is_str(s->body, want, "run() reads 1 MiB of stdin, byte for byte");
+	is_str(s->out, "................",
+	    "... printing while it reads (no deadlock)");
+	run1("ReadIn", s);
+	is_str(s->body, "bytes=0 sum=0", "run() without stdin reads nothing");
+
+	run1_in("Sleeper", NULL, 0, 1000, s);
+	is_int(s->status, RUNNER_TIMEOUT, "timeout 1 s: timeout");
+	is_str(s->body, "Time limit exceeded (1 s)",
+	    "timeout 1 s: the text names the job's own limit");
+	run1_in("Sleeper", NULL, 0, 250, s);
+	is_str(s->body, "Time limit exceeded (250 ms)",
+	    "timeout 250 ms: the text names milliseconds");
+	run1_in("Sleeper", NULL, 0, 60000, s);
+	is_str(s->body, "Time limit exceeded (8 s)",
+	    "timeout 60 s: capped at job-timeout 8 s");
 }
 
 static int
@@ -194,11 +257,16 @@ find_compile_server(void)
 	return found;
 }
 
+/*
+ * A hostile job with its time limit (ms; 0: job-timeout, 8 s, long enough
+ * for Hog to reach its memory limit on a loaded machine), then an
+ * ordinary job.
+ */
 static void
-test_hostile_then_ordinary(const char *name, enum runner_status want,
-    const char *first, struct slot *s)
+test_hostile_then_ordinary(const char *name, int64_t timeout_ms,
+    enum runner_status want, const char *first, struct slot *s)
 {
-	run1(name, s);
+	run1_in(name, NULL, 0, timeout_ms, s);
 	is_int(
 	    s->status, want, "%s: status %s", name, runner_status_name(want));
 	if (!ok(starts_with(s->body, first), "%s: answer starts \"%s\"", name,
@@ -272,7 +340,7 @@ test_trusted(void)
 	int i;
 
 	memset(s, 0, sizeof s);
-	r = runner_start("job-timeout 5s\njob-mode trusted\n", &conf);
+	r = runner_start("job-timeout 8s\njob-mode trusted\n", &conf);
 	is_int(metric("jdp_runner_job_mode{mode=\"trusted\"}"), 1,
 	    "trusted: metrics show the job mode");
 
@@ -309,8 +377,8 @@ test_trusted(void)
 		    i + 1);
 
 	test_hostile_then_ordinary(
-	    "Loop", RUNNER_TIMEOUT, "Time limit exceeded (5 s)", s);
-	test_hostile_then_ordinary("Exits", RUNNER_RUNTIME_ERROR,
+	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
+	test_hostile_then_ordinary("Exits", 0, RUNNER_RUNTIME_ERROR,
 	    "Could not create and run instance of class\n"
 	    "java.lang.IllegalStateException: the job called System.exit(3) "
 	    "instead of returning from run()",
@@ -318,14 +386,15 @@ test_trusted(void)
 	run1("MainExits", s);
 	is_str(s[0].body, "printed before exit\n",
 	    "trusted: System.exit(0) after main() printed: its output");
-	test_hostile_then_ordinary("Printer", RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("Printer", 0, RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
 	/* Printer was stopped printing: none of it reaches the next job. */
 	run1("MainJob", s);
 	is_str(s[0].out, "sorted [a, b, c]\ndone",
 	    "trusted: a job's stdout after an output flood is its own");
-	test_hostile_then_ordinary("BigResult", RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("BigResult", 0, RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
+	test_stdin_timeout(s);
 	is_int(metric("jdp_runner_compile_server_restarts_total"), 0,
 	    "trusted: the compile server survived all that");
 
@@ -391,7 +460,7 @@ main(void)
 	    "status names are the API's");
 
 	ev = ev_new();
-	r = runner_start("job-timeout 3s\nrun-pool 2\nqueue-max 6\n", &conf);
+	r = runner_start("job-timeout 8s\nrun-pool 2\nqueue-max 6\n", &conf);
 	is_int(metric("jdp_runner_job_mode{mode=\"sandbox\"}"), 1,
 	    "metrics show the job mode");
 
@@ -417,18 +486,20 @@ main(void)
 		    "Counter run %d: static state is not shared", i + 1);
 
 	test_hostile_then_ordinary(
-	    "Loop", RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
-	test_hostile_then_ordinary(
-	    "Hog", RUNNER_MEMORY_LIMIT, "Memory limit exceeded (128 MiB)", s);
-	test_hostile_then_ordinary("Printer", RUNNER_OUTPUT_LIMIT,
+	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
+	test_hostile_then_ordinary("Hog", 0, RUNNER_MEMORY_LIMIT,
+	    "Memory limit exceeded (128 MiB)", s);
+	test_hostile_then_ordinary("Printer", 0, RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
-	test_hostile_then_ordinary("BigResult", RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("BigResult", 0, RUNNER_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
-	test_hostile_then_ordinary("Exits", RUNNER_RUNTIME_ERROR,
+	test_hostile_then_ordinary("Exits", 0, RUNNER_RUNTIME_ERROR,
 	    "Could not create and run instance of class", s);
-	test_hostile_then_ordinary("Spawner", RUNNER_OK, "blocked blocked", s);
-	test_hostile_then_ordinary("ThreadBomb", RUNNER_OK, "stopped after", s);
-	test_hostile_then_ordinary("Broken", RUNNER_COMPILE_ERROR,
+	test_hostile_then_ordinary(
+	    "Spawner", 0, RUNNER_OK, "blocked blocked", s);
+	test_hostile_then_ordinary(
+	    "ThreadBomb", 0, RUNNER_OK, "stopped after", s);
+	test_hostile_then_ordinary("Broken", 0, RUNNER_COMPILE_ERROR,
 	    "Code did not compile:\nError on line 3, column 24 in "
 	    "string:///Broken.java\ncannot find symbol",
 	    s);
@@ -463,9 +534,9 @@ main(void)
 
 	/* Cancel a running job: no callback, the next job is fine. */
 	slots_reset(s, 2);
-	id = submit("Sleeper", &s[0]);
+	id = submit_in("Sleeper", NULL, 0, 3000, &s[0]);
 	runner_cancel(r, id + 1000); /* unknown: nothing happens */
-	id = submit("Sleeper", &s[1]);
+	id = submit_in("Sleeper", NULL, 0, 3000, &s[1]);
 	spin(800);
 	runner_cancel(r, id);
 	wait_slots(s, 1, 10000);
@@ -501,6 +572,8 @@ main(void)
 	ok(strstr(text, "# TYPE jdp_runner_jobs_total counter\n") != NULL,
 	    "metrics: Prometheus TYPE lines");
 	buf_free(&m);
+
+	test_stdin_timeout(s);
 
 	runner_free(r);
 	errno = 0;
