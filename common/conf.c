@@ -41,7 +41,8 @@ enum conf_type {
 	CONF_T_SIZE,
 	CONF_T_INT,
 	CONF_T_BOOL,
-	CONF_T_LOGLEVEL
+	CONF_T_LOGLEVEL,
+	CONF_T_JOBMODE
 };
 
 /* One directive: how to parse, check and print it. */
@@ -82,6 +83,7 @@ static const struct conf_directive conf_directives[] = {
     {"runner-jar", CONF_T_PATH, CONF_OFF(runner_jar), 0, 0},
     {"run-pool", CONF_T_INT, CONF_OFF(run_pool), 0, 64},
     {"allow-unsandboxed", CONF_T_BOOL, CONF_OFF(allow_unsandboxed), 0, 1},
+    {"job-mode", CONF_T_JOBMODE, CONF_OFF(job_mode), 0, 0},
     {"cache-size", CONF_T_SIZE, CONF_OFF(cache_size), 0, 1024 * CONF_GIB},
     {"max-body", CONF_T_SIZE, CONF_OFF(max_body), CONF_KIB, CONF_GIB},
     {"request-wait", CONF_T_DURATION, CONF_OFF(request_wait), 0,
@@ -106,6 +108,11 @@ static const struct conf_timing_preset {
 } conf_timing_presets[] = {
     [CONF_TIMING_FAST] = {"fast", 200, 2000, 4000, 200},
     [CONF_TIMING_COURSE] = {"course", 3000, 30000, 60000, 3200},
+};
+
+static const char *const conf_job_modes[] = {
+    [CONF_JOB_SANDBOX] = "sandbox",
+    [CONF_JOB_TRUSTED] = "trusted",
 };
 
 static const char *conf_log_levels[] = {
@@ -318,6 +325,14 @@ conf_role_name(enum conf_role role)
 		return "peer";
 	}
 	return "unknown";
+}
+
+const char *
+conf_job_mode_name(enum conf_job_mode mode)
+{
+	if ((unsigned)mode >= 2)
+		return "unknown";
+	return conf_job_modes[mode];
 }
 
 void
@@ -690,6 +705,16 @@ conf_parse_value(
 		conf_error(p,
 		    "unknown level \"%s\" (error, warn, info or debug)", arg);
 		return -1;
+	case CONF_T_JOBMODE:
+		for (i = 0; i < 2; i++) {
+			if (strcmp(arg, conf_job_modes[i]) == 0) {
+				*(enum conf_job_mode *)field =
+				    (enum conf_job_mode)i;
+				return 0;
+			}
+		}
+		conf_error(p, "unknown mode \"%s\" (sandbox or trusted)", arg);
+		return -1;
 	}
 	abort();
 }
@@ -890,6 +915,7 @@ conf_set_defaults(struct conf *conf)
 	conf->runner_jar = xstrdup(JDP_PKGDATADIR "/jdp-runner.jar");
 	conf->run_pool = 2;
 	conf->allow_unsandboxed = 0;
+	conf->job_mode = CONF_JOB_SANDBOX;
 
 	conf->cache_size = 64 * CONF_MIB;
 	conf->max_body = 16 * CONF_MIB;
@@ -1071,6 +1097,11 @@ conf_print(const struct conf *conf, FILE *f)
 			v = *(const int *)field;
 			snprintf(buf, sizeof buf, "%s",
 			    v >= 0 && v < 4 ? conf_log_levels[v] : "info");
+			break;
+		case CONF_T_JOBMODE:
+			snprintf(buf, sizeof buf, "%s",
+			    conf_job_mode_name(
+				*(const enum conf_job_mode *)field));
 			break;
 		}
 		fprintf(f, "%-17s %s\n", d->name, buf);

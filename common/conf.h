@@ -33,6 +33,10 @@ enum conf_role { CONF_GATEWAY, CONF_PEER };
 
 enum conf_timing { CONF_TIMING_FAST, CONF_TIMING_COURSE };
 
+/* Where jobs run (docs/RUNNER.md): a fresh sandboxed JVM each, or trusted
+ * in the warm compile server. */
+enum conf_job_mode { CONF_JOB_SANDBOX, CONF_JOB_TRUSTED };
+
 struct conf_node {
 	int id;
 	enum conf_role role;
@@ -66,6 +70,7 @@ struct conf {
 	char *runner_jar; /* jdp-runner.jar */
 	int run_pool; /* pre-started run JVMs */
 	int allow_unsandboxed; /* run without bwrap */
+	enum conf_job_mode job_mode;
 
 	/* Gateway. */
 	uint64_t cache_size; /* bytes */
@@ -99,6 +104,8 @@ const struct conf_node *conf_find_node(const struct conf *, int);
 int conf_nvoters(const struct conf *);
 /* Name of a role as written in jdp.conf ("gateway", "peer"). */
 const char *conf_role_name(enum conf_role);
+/* Name of a job mode as written in jdp.conf ("sandbox", "trusted"). */
+const char *conf_job_mode_name(enum conf_job_mode);
 
 /*
  * Parse a duration ("200ms", "2s") into milliseconds or a size ("64M")

@@ -888,9 +888,10 @@ cluster_write_info(struct cluster *c, struct buf *b, int json)
 	}
 	buf_printf(b,
 	    "{\"self\":%d,\"state\":\"%s\",\"leader\":%d,\"epoch\":%llu,"
-	    "\"nodes\":[",
+	    "\"job_mode\":\"%s\",\"nodes\":[",
 	    c->self->id, cluster_role_name(c), cluster_leader(c),
-	    (unsigned long long)cluster_epoch(c));
+	    (unsigned long long)cluster_epoch(c),
+	    conf_job_mode_name(c->conf->job_mode));
 	for (i = 0; i < c->conf->nnodes; i++) {
 		n = &c->conf->nodes[i];
 		known = gossip_get(c->gossip, n->id, &info) == 0;

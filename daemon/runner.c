@@ -11,6 +11,10 @@
  * -> BUSY -> DONE (result taken, waiting to be reaped); each runs one job.
  * Every child is watched through its pidfd and non-blocking pipes on the
  * loop; nothing here blocks except runner_free's final reaping.
+ *
+ * In trusted mode (job-mode trusted) there are no run JVMs: a compiled job
+ * goes from RUN_QUEUE back to the compile server, which runs it on a thread
+ * of its own (a runner_run, alive from RUN until the server says GONE).
  */
 #include "config.h"
 
@@ -50,12 +54,22 @@
 #define RUNNER_RUN_WARM 3 /* ... of a run JVM (docs/RUNNER.md) */
 #define RUNNER_CDS_FILE "harness.jsa"
 #define RUNNER_CDS_WAIT_MS 30000 /* writing the class-data archive */
+#define RUNNER_CS_HEAP_MIB 768ULL /* the compile server's heap */
+#define RUNNER_STOP_GRACE_MS 3000 /* a trusted job's threads to end */
+#define RUNNER_RUNS_PER_CPU 2 /* trusted jobs at once in the server */
 
 /* Compile server answers (CompileServer.java). */
 #define RUNNER_CS_OK 0
 #define RUNNER_CS_ERROR 1
 #define RUNNER_CS_NO_CLASS 2
 #define RUNNER_CS_READY 3
+#define RUNNER_CS_RESULT 4 /* trusted: a job's result */
+#define RUNNER_CS_GONE 5 /* trusted: no thread of the job is left */
+
+/* Requests to the compile server. */
+#define RUNNER_REQ_COMPILE 0
+#define RUNNER_REQ_RUN 1 /* trusted */
+#define RUNNER_REQ_STOP 2 /* trusted */
 
 enum runner_proc_state {
 	RUNNER_PROC_STARTING,
@@ -79,6 +93,7 @@ enum runner_job_state {
 #define RUNNER_CTL 3
 
 struct runner_job;
+struct runner_run;
 
 struct runner_proc {
 	struct runner *r;
@@ -113,6 +128,10 @@ struct runner_job {
 	uint64_t timer;
 	int exited; /* 'X': called System.exit */
 	int main; /* ... from main() */
+	struct runner_run *run; /* trusted, running in the compile server */
+	int retried; /* trusted: run again after the server died */
+	char *out, *err; /* trusted: the job's stdout and stderr */
+	size_t out_len, err_len;
 	enum runner_status status; /* for RUNNER_JOB_DELIVER */
 	char *body;
 	int64_t t_submit, t_compile, t_compiled, t_run;
@@ -120,6 +139,16 @@ struct runner_job {
 	TAILQ_ENTRY(runner_job) all;
 };
 TAILQ_HEAD(runner_jobs, runner_job);
+
+/* A trusted job in the compile server: from RUN until GONE. */
+struct runner_run {
+	struct runner *r;
+	uint32_t id;
+	struct runner_job *job; /* NULL once answered */
+	uint64_t timer; /* for GONE, once answered */
+	TAILQ_ENTRY(runner_run) entry;
+};
+TAILQ_HEAD(runner_runs, runner_run);
 
 struct runner {
 	struct ev *ev;
@@ -134,6 +163,8 @@ struct runner {
 	int warm; /* compile server warm-up rounds; 0: --exec */
 	int run_warm;
 	int cds; /* run JVMs map the harness's class-data archive */
+	int trusted; /* job-mode trusted: jobs run in the compile server */
+	int runs_max;
 
 	char *memory_text;
 	char *output_text;
@@ -145,6 +176,9 @@ struct runner {
 	uint64_t cs_restart_timer;
 	int cs_fails;
 	uint32_t cs_seq;
+
+	struct runner_runs runs; /* trusted jobs in the compile server */
+	int nruns;
 
 	struct runner_procs procs; /* run JVMs */
 	int nstarting, nready, nbusy;
@@ -169,6 +203,11 @@ static void runner_proc_fd(struct ev *, int, int, void *);
 static void runner_proc_exit_cb(struct ev *, int, int, void *);
 static void runner_proc_exited(struct runner_proc *);
 static int64_t runner_run_timeout(struct ev *, void *);
+static void runner_trusted_stop(struct runner_job *);
+static void runner_trusted_dispatch(struct runner *);
+static void runner_trusted_answer(
+    struct runner *, uint32_t, int, const uint8_t *, uint32_t);
+static void runner_runs_lost(struct runner *, const char *, int);
 
 static const char *const runner_status_names[RUNNER_NSTATUS] = {"ok",
     "compile_error", "runtime_error", "timeout", "memory_limit", "output_limit",
@@ -278,12 +317,16 @@ runner_job_free(struct runner_job *job)
 		ev_del_timer(r->ev, job->timer);
 	if (job->proc != NULL)
 		job->proc->job = NULL;
+	if (job->run != NULL)
+		job->run->job = NULL;
 	TAILQ_REMOVE(&r->jobs, job, all);
 	r->njobs--;
 	buf_free(&job->payload);
 	free(job->src);
 	free(job->in);
 	free(job->body);
+	free(job->out);
+	free(job->err);
 	free(job);
 }
 
@@ -310,6 +353,11 @@ runner_job_finish(struct runner_job *job, enum runner_status status,
 		res.out_len = buf_len(&p->buf[RUNNER_OUT]);
 		res.err = buf_cstr(&p->buf[RUNNER_ERR]);
 		res.err_len = buf_len(&p->buf[RUNNER_ERR]);
+	} else if (job->out != NULL) {
+		res.out = job->out;
+		res.out_len = job->out_len;
+		res.err = job->err;
+		res.err_len = job->err_len;
 	}
 	if (job->t_compile != 0) {
 		res.queue_ms = job->t_compile - job->t_submit;
@@ -450,6 +498,8 @@ runner_cancel(struct runner *r, uint64_t id)
 		p->state = RUNNER_PROC_DONE;
 		sandbox_kill(r->sb, &p->sp);
 	}
+	if (job->run != NULL)
+		runner_trusted_stop(job);
 	runner_job_free(job);
 }
 
@@ -545,15 +595,28 @@ runner_jvm_args(struct runner *r, int compiler, int dump, const char **args,
 		snprintf(ab->warm, sizeof ab->warm, "%d", r->warm);
 		snprintf(ab->srcmax, sizeof ab->srcmax, "%llu",
 		    (unsigned long long)r->source_max);
-		args[n++] = "-Xmx768m";
+		/* Trusted: javac's heap plus job-memory, shared by jobs. */
+		snprintf(ab->xmx, sizeof ab->xmx, "-Xmx%lluk",
+		    (RUNNER_CS_HEAP_MIB << 10) +
+			(r->trusted ? (unsigned long long)r->memory / 1024
+				    : 0));
+		args[n++] = ab->xmx;
 		args[n++] = "-Xss8m";
 		args[n++] = "--add-exports=jdk.compiler/"
 			    "com.sun.tools.javac.api=ALL-UNNAMED";
+		if (r->trusted)
+			args[n++] = "-Djava.security.manager=allow";
 		args[n++] = "-cp";
 		args[n++] = sandbox_jar(r->sb);
 		args[n++] = "jdp.CompileServer";
 		args[n++] = ab->srcmax;
 		args[n++] = ab->warm;
+		if (r->trusted) {
+			snprintf(ab->cap, sizeof ab->cap, "%llu",
+			    (unsigned long long)r->output_max);
+			args[n++] = "trusted";
+			args[n++] = ab->cap;
+		}
 		lim->nofile = 1024;
 		return n;
 	}
@@ -845,10 +908,13 @@ runner_cs_lost(struct runner *r, const char *why)
 		    job, RUNNER_COMPILE_ERROR, text, strlen(text));
 		free(text);
 	}
+	runner_runs_lost(r, why, 0);
 	if (r->cs_fails >= RUNNER_FAILS_MAX) {
 		xasprintf(&text, "the compile server cannot start (%s)",
 		    *tail != '\0' ? tail : why);
 		runner_fail_queue(r, &r->compile_q, text);
+		if (r->trusted)
+			runner_fail_queue(r, &r->run_q, text);
 		free(text);
 	}
 	free(tail);
@@ -862,11 +928,28 @@ runner_cs_lost(struct runner *r, const char *why)
 		    ev_add_timer(r->ev, delay, runner_cs_restart_timer, r);
 }
 
+/*
+ * Kill the compile server for a reason of ours, not of the jobs in it: the
+ * trusted jobs it runs go back to the head of the run queue.
+ */
+static void
+runner_cs_kill(struct runner *r, const char *why)
+{
+	struct runner_proc *p = r->cs;
+
+	runner_runs_lost(r, why, 1);
+	/* Reaped by its exit callback; listed so runner_free finds it. */
+	p->state = RUNNER_PROC_DONE;
+	sandbox_kill(r->sb, &p->sp);
+	TAILQ_INSERT_TAIL(&r->procs, p, entry);
+	p->listed = 1;
+	runner_cs_lost(r, why);
+}
+
 static int64_t
 runner_cs_timeout(struct ev *ev, void *arg)
 {
 	struct runner *r = arg;
-	struct runner_proc *p = r->cs;
 	struct runner_job *job = r->compiling;
 	char *limit, *text;
 
@@ -880,13 +963,34 @@ runner_cs_timeout(struct ev *ev, void *arg)
 		free(text);
 		free(limit);
 	}
-	/* Reaped by its exit callback; listed so runner_free finds it. */
-	p->state = RUNNER_PROC_DONE;
-	sandbox_kill(r->sb, &p->sp);
-	TAILQ_INSERT_TAIL(&r->procs, p, entry);
-	p->listed = 1;
-	runner_cs_lost(r, "exceeded the compile time limit");
+	runner_cs_kill(r, "exceeded the compile time limit");
 	return EV_TIMER_STOP;
+}
+
+/* Write one request to the compile server. */
+static void
+runner_cs_send(struct runner *r, int kind, uint32_t id, const void *data,
+    size_t len, const void *data2, size_t len2)
+{
+	struct buf *b = &r->cs->buf[RUNNER_IN];
+	uint8_t k = (uint8_t)kind;
+
+	runner_put32(b, id);
+	buf_add(b, &k, 1);
+	runner_put32(b, (uint32_t)(len + len2));
+	buf_add(b, data, len);
+	if (len2 > 0)
+		buf_add(b, data2, len2);
+	runner_proc_flush(r->cs);
+}
+
+/* A request id, never 0. */
+static uint32_t
+runner_cs_id(struct runner *r)
+{
+	if (++r->cs_seq == 0)
+		r->cs_seq = 1;
+	return r->cs_seq;
 }
 
 static void
@@ -903,15 +1007,11 @@ runner_compile_next(struct runner *r)
 	job->state = RUNNER_JOB_COMPILING;
 	job->t_compile = ev_now(r->ev);
 	r->compiling = job;
-	if (++r->cs_seq == 0)
-		r->cs_seq = 1;
-	r->cs_busy = r->cs_seq;
-	runner_put32(&p->buf[RUNNER_IN], r->cs_busy);
-	runner_put32(&p->buf[RUNNER_IN], (uint32_t)job->len);
-	buf_add(&p->buf[RUNNER_IN], job->src, job->len);
+	r->cs_busy = runner_cs_id(r);
+	runner_cs_send(
+	    r, RUNNER_REQ_COMPILE, r->cs_busy, job->src, job->len, NULL, 0);
 	free(job->src);
 	job->src = NULL;
-	runner_proc_flush(p);
 	r->cs_timer =
 	    ev_add_timer(r->ev, runner_compile_limit(r), runner_cs_timeout, r);
 }
@@ -942,6 +1042,10 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 			    (long long)(ev_now(r->ev) - p->started));
 			p->state = RUNNER_PROC_READY;
 			r->cs_fails = 0;
+			/* JDK 17 warns of the security manager (trusted). */
+			buf_reset(&p->buf[RUNNER_ERR]);
+		} else if (kind == RUNNER_CS_RESULT || kind == RUNNER_CS_GONE) {
+			runner_trusted_answer(r, id, kind, d, len);
 		} else if (id == r->cs_busy) {
 			r->cs_busy = 0;
 			if (r->cs_timer != 0)
@@ -992,8 +1096,8 @@ runner_pool_fill(struct runner *r)
 	struct runner_proc *p;
 	int want;
 
-	if (r->pool_timer != 0)
-		return; /* backing off after failures */
+	if (r->pool_timer != 0 || r->trusted)
+		return; /* backing off after failures; no run JVMs */
 	want = r->pool_size + r->nrun_q;
 	while (r->nstarting + r->nready < want &&
 	    r->nstarting + r->nready + r->nbusy <
@@ -1017,6 +1121,10 @@ runner_dispatch(struct runner *r)
 	struct runner_job *job;
 	struct runner_proc *p;
 
+	if (r->trusted) {
+		runner_trusted_dispatch(r);
+		return;
+	}
 	while ((job = TAILQ_FIRST(&r->run_q)) != NULL) {
 		TAILQ_FOREACH(p, &r->procs, entry)
 		if (p->state == RUNNER_PROC_READY)
@@ -1199,15 +1307,30 @@ runner_run_timeout(struct ev *ev, void *arg)
 	char *limit, *text;
 
 	job->timer = 0;
-	if (p == NULL)
+	if (p == NULL && job->run == NULL)
 		return EV_TIMER_STOP;
-	runner_run_drain(p);
 	limit = runner_fmt_ms(job->timeout_ms);
 	xasprintf(&text, "Time limit exceeded (%s)", limit);
-	runner_run_finish(p, RUNNER_TIMEOUT, text, strlen(text));
+	if (job->run != NULL) {
+		runner_trusted_stop(job);
+		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
+	} else {
+		runner_run_drain(p);
+		runner_run_finish(p, RUNNER_TIMEOUT, text, strlen(text));
+	}
 	free(text);
 	free(limit);
 	return EV_TIMER_STOP;
+}
+
+/* Why a job that called System.exit failed. */
+static void
+runner_exit_text(struct buf *b, int code, int main)
+{
+	buf_printf(b,
+	    "java.lang.IllegalStateException: the job called "
+	    "System.exit(%d)%s",
+	    code, main ? "" : " instead of returning from run()");
 }
 
 /* The run JVM exited without a result record (or after System.exit). */
@@ -1278,10 +1401,7 @@ runner_run_exited(struct runner_proc *p)
 	buf_init(&text);
 	buf_puts(&text, "Could not create and run instance of class\n");
 	if (job->exited)
-		buf_printf(&text,
-		    "java.lang.IllegalStateException: the job "
-		    "called System.exit(%d)%s",
-		    code, job->main ? "" : " instead of returning from run()");
+		runner_exit_text(&text, code, job->main);
 	else if (sig == SIGXCPU)
 		buf_puts(&text, "the job used up its CPU time limit");
 	else if (sig != 0)
@@ -1299,6 +1419,253 @@ runner_run_exited(struct runner_proc *p)
 	runner_run_finish(
 	    p, RUNNER_RUNTIME_ERROR, buf_cstr(&text), buf_len(&text));
 	buf_free(&text);
+}
+
+/* --- trusted jobs, in the compile server ---------------------------------- */
+
+static void
+runner_run_free(struct runner_run *run)
+{
+	if (run->job != NULL)
+		run->job->run = NULL;
+	if (run->timer != 0)
+		ev_del_timer(run->r->ev, run->timer);
+	free(run);
+}
+
+/* Hand waiting jobs to the compile server, up to runs_max at once. */
+static void
+runner_trusted_dispatch(struct runner *r)
+{
+	struct runner_job *job;
+	struct runner_run *run;
+
+	while (r->cs != NULL && r->cs->state == RUNNER_PROC_READY &&
+	    r->nruns < r->runs_max && (job = TAILQ_FIRST(&r->run_q)) != NULL) {
+		TAILQ_REMOVE(&r->run_q, job, entry);
+		r->nrun_q--;
+		run = xcalloc(1, sizeof *run);
+		run->r = r;
+		run->id = runner_cs_id(r);
+		run->job = job;
+		TAILQ_INSERT_TAIL(&r->runs, run, entry);
+		r->nruns++;
+		job->run = run;
+		job->state = RUNNER_JOB_RUNNING;
+		job->t_run = ev_now(r->ev);
+		/* Class bytes, then stdin; kept: it may have to run again. */
+		runner_cs_send(r, RUNNER_REQ_RUN, run->id,
+		    buf_data(&job->payload), buf_len(&job->payload), job->in,
+		    job->in_len);
+		job->timer = ev_add_timer(
+		    r->ev, job->timeout_ms, runner_run_timeout, job);
+	}
+}
+
+/* A job's threads outlived the grace: restart the server. */
+static int64_t
+runner_run_stuck(struct ev *ev, void *arg)
+{
+	struct runner_run *run = arg;
+	struct runner *r = run->r;
+	char *why;
+
+	run->timer = 0;
+	xasprintf(&why,
+	    "was restarted: the threads of a job did not end within %d ms",
+	    RUNNER_STOP_GRACE_MS);
+	runner_cs_kill(r, why);
+	free(why);
+	return EV_TIMER_STOP;
+}
+
+/* The job was answered: the server must end its threads, in the grace. */
+static void
+runner_run_answered(struct runner_run *run)
+{
+	if (run->job != NULL) {
+		run->job->run = NULL;
+		run->job = NULL;
+	}
+	if (run->timer == 0)
+		run->timer = ev_add_timer(
+		    run->r->ev, RUNNER_STOP_GRACE_MS, runner_run_stuck, run);
+}
+
+/* Timed out or cancelled: tell the server to stop the job. */
+static void
+runner_trusted_stop(struct runner_job *job)
+{
+	struct runner_run *run = job->run;
+
+	if (job->r->cs == NULL) { /* the server is gone, and the run */
+		run->job = NULL;
+		job->run = NULL;
+		return;
+	}
+	runner_run_answered(run);
+	runner_cs_send(job->r, RUNNER_REQ_STOP, run->id, NULL, 0, NULL, 0);
+}
+
+/* Take one length-prefixed string of a RESULT; -1 if it is cut short. */
+static int
+runner_take(const uint8_t **d, uint32_t *left, const char **s, size_t *len)
+{
+	uint32_t n;
+
+	if (*left < 4 || (n = runner_get32(*d)) > *left - 4)
+		return -1;
+	*s = (const char *)*d + 4;
+	*len = n;
+	*d += 4 + (size_t)n;
+	*left -= 4 + n;
+	return 0;
+}
+
+/* RESULT: answer the job as runner_run_record does for a run JVM. */
+static void
+runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
+{
+	struct runner *r = job->r;
+	const char *text, *out, *err;
+	size_t tlen, olen, elen;
+	struct buf b;
+	int kind = 0, code, main;
+
+	if (len > 0) {
+		kind = *d++;
+		len--;
+	}
+	if (runner_take(&d, &len, &text, &tlen) == -1 ||
+	    runner_take(&d, &len, &out, &olen) == -1 ||
+	    runner_take(&d, &len, &err, &elen) == -1)
+		kind = 0;
+	else {
+		job->out = xstrndup(out, olen);
+		job->out_len = olen;
+		job->err = xstrndup(err, elen);
+		job->err_len = elen;
+	}
+	buf_init(&b);
+	switch (kind) {
+	case 'O':
+		buf_add(&b, text, tlen);
+		runner_job_finish(job, RUNNER_OK, buf_cstr(&b), tlen);
+		break;
+	case 'M':
+		runner_job_finish(job, RUNNER_OK, job->out, olen);
+		break;
+	case 'E':
+		buf_add(&b, text, tlen);
+		runner_job_finish(
+		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), tlen);
+		break;
+	case 'L':
+		runner_job_finish(job, RUNNER_MEMORY_LIMIT, r->memory_text,
+		    strlen(r->memory_text));
+		break;
+	case 'P':
+		runner_job_finish(job, RUNNER_OUTPUT_LIMIT, r->output_text,
+		    strlen(r->output_text));
+		break;
+	case 'X':
+		/* The mode ('O' or 'M'), then the exit status. */
+		buf_add(&b, text, tlen);
+		main = tlen > 0 && text[0] == 'M';
+		code = tlen > 1 ? atoi(buf_cstr(&b) + 1) : -1;
+		if (main && code == 0) {
+			runner_job_finish(job, RUNNER_OK, job->out, olen);
+			break;
+		}
+		buf_reset(&b);
+		buf_puts(&b, "Could not create and run instance of class\n");
+		runner_exit_text(&b, code, main);
+		runner_job_finish(
+		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		break;
+	default:
+		log_warn("runner: compile server: bad result for job %llu",
+		    (unsigned long long)job->id);
+		buf_puts(&b,
+		    "Could not create and run instance of class\n"
+		    "the compile server gave no result");
+		runner_job_finish(
+		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		break;
+	}
+	buf_free(&b);
+}
+
+/* RESULT or GONE from the compile server. */
+static void
+runner_trusted_answer(
+    struct runner *r, uint32_t id, int kind, const uint8_t *d, uint32_t len)
+{
+	struct runner_run *run;
+	struct runner_job *job;
+
+	TAILQ_FOREACH(run, &r->runs, entry)
+	if (run->id == id)
+		break;
+	if (run == NULL)
+		return;
+	job = run->job;
+	if (kind == RUNNER_CS_GONE) {
+		TAILQ_REMOVE(&r->runs, run, entry);
+		r->nruns--;
+		runner_run_free(run);
+		if (job != NULL) /* never: RESULT comes first */
+			runner_trusted_result(job, d, 0);
+		return;
+	}
+	runner_run_answered(run);
+	if (job != NULL)
+		runner_trusted_result(job, d, len);
+}
+
+/*
+ * The compile server is gone with the trusted jobs in it. Jobs still
+ * waiting for their result run again, at the head of the queue, if the
+ * server was killed for a reason of ours (innocent), or else once: a job
+ * that kills the server twice gets an error.
+ */
+static void
+runner_runs_lost(struct runner *r, const char *why, int innocent)
+{
+	struct runner_runs lost;
+	struct runner_run *run;
+	struct runner_job *job;
+	struct buf b;
+
+	TAILQ_INIT(&lost);
+	TAILQ_CONCAT(&lost, &r->runs, entry);
+	r->nruns = 0;
+	while ((run = TAILQ_LAST(&lost, runner_runs)) != NULL) {
+		TAILQ_REMOVE(&lost, run, entry);
+		job = run->job;
+		runner_run_free(run);
+		if (job == NULL)
+			continue;
+		if (job->timer != 0)
+			ev_del_timer(r->ev, job->timer);
+		job->timer = 0;
+		if (innocent || !job->retried) {
+			job->retried |= !innocent;
+			job->state = RUNNER_JOB_RUN_QUEUE;
+			job->t_run = 0;
+			TAILQ_INSERT_HEAD(&r->run_q, job, entry);
+			r->nrun_q++;
+			continue;
+		}
+		buf_init(&b);
+		buf_printf(&b,
+		    "Could not create and run instance of class\n"
+		    "the compile server %s while running this job",
+		    why);
+		runner_job_finish(
+		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		buf_free(&b);
+	}
 }
 
 /* --- events ------------------------------------------------------------- */
@@ -1432,7 +1799,17 @@ runner_create(struct ev *ev, const struct conf *conf, int warm, char **cause)
 	r->max_running = ncpu > 2 ? (int)ncpu : 2;
 	r->warm = warm;
 	r->run_warm = warm != 0 ? RUNNER_RUN_WARM : 0;
+	r->trusted = conf->job_mode == CONF_JOB_TRUSTED;
+	r->runs_max = RUNNER_RUNS_PER_CPU * r->max_running;
+	if (r->trusted) {
+		r->pool_size = 0;
+		log_warn("runner: job-mode trusted: jobs run inside the "
+			 "compile server JVM, NOT isolated from each other "
+			 "(shared heap, threads and JDK state) nor from the "
+			 "compile server; only for trusted code");
+	}
 	r->next_id = 1;
+	TAILQ_INIT(&r->runs);
 	TAILQ_INIT(&r->procs);
 	TAILQ_INIT(&r->compile_q);
 	TAILQ_INIT(&r->run_q);
@@ -1447,7 +1824,7 @@ runner_create(struct ev *ev, const struct conf *conf, int warm, char **cause)
 
 	runner_cs_start(r);
 	/* Not for --exec: one JVM, started at once, is all it needs. */
-	if (warm != 0)
+	if (warm != 0 && !r->trusted)
 		runner_cds_dump(r);
 	runner_pool_fill(r);
 	return r;
@@ -1478,11 +1855,16 @@ runner_free(struct runner *r)
 {
 	struct runner_job *job;
 	struct runner_proc *p;
+	struct runner_run *run;
 
 	if (r == NULL)
 		return;
 	while ((job = TAILQ_FIRST(&r->jobs)) != NULL)
 		runner_job_free(job);
+	while ((run = TAILQ_FIRST(&r->runs)) != NULL) {
+		TAILQ_REMOVE(&r->runs, run, entry);
+		runner_run_free(run);
+	}
 	while ((p = TAILQ_FIRST(&r->procs)) != NULL) {
 		TAILQ_REMOVE(&r->procs, p, entry);
 		runner_proc_kill_wait(r, p);
@@ -1504,8 +1886,20 @@ runner_free(struct runner *r)
 void
 runner_write_metrics(struct runner *r, struct buf *b)
 {
-	int i;
+	struct runner_run *run;
+	int i, running = 0;
 
+	TAILQ_FOREACH(run, &r->runs, entry)
+	running += run->job != NULL;
+	buf_printf(b,
+	    "# HELP jdp_runner_job_mode Where jobs run (job-mode): a "
+	    "sandboxed JVM each, or trusted in the compile server.\n"
+	    "# TYPE jdp_runner_job_mode gauge\n"
+	    "jdp_runner_job_mode{mode=\"%s\"} 1\n"
+	    "# HELP jdp_runner_trusted_running Trusted jobs running in the "
+	    "compile server.\n# TYPE jdp_runner_trusted_running gauge\n"
+	    "jdp_runner_trusted_running %d\n",
+	    r->trusted ? "trusted" : "sandbox", running);
 	buf_puts(b,
 	    "# HELP jdp_runner_jobs_total Jobs finished by the "
 	    "runner, by status.\n# TYPE jdp_runner_jobs_total counter\n");
@@ -1529,7 +1923,7 @@ runner_write_metrics(struct runner *r, struct buf *b)
 	    "# TYPE jdp_runner_queued gauge\n"
 	    "jdp_runner_queued{stage=\"compile\"} %d\n"
 	    "jdp_runner_queued{stage=\"run\"} %d\n",
-	    r->njobs - r->nbusy - r->nrun_q - (r->compiling != NULL),
+	    r->njobs - r->nbusy - running - r->nrun_q - (r->compiling != NULL),
 	    r->nrun_q);
 	buf_printf(b,
 	    "# HELP jdp_runner_compile_server_up 1 when the "

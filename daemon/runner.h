@@ -2,7 +2,8 @@
  * runner.h: the job runner. Turns Java source into a result on the event
  * loop: a long-lived compile server JVM compiles in memory, then a fresh
  * sandboxed JVM, taken from a small pool started ahead of demand, runs the
- * job and exits (docs/RUNNER.md).
+ * job and exits (docs/RUNNER.md). With job-mode trusted the compile
+ * server runs jobs itself, as threads, and there is no pool.
  *
  * A job is Java source with a public class. With a no-argument constructor
  * and `public String run()` the result is what run() returned; with

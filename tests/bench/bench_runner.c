@@ -3,12 +3,13 @@
  * in-process on an event loop as jdpd drives it (tests/bench/runner.sh
  * builds and runs it; not part of make check).
  *
- *	bench_runner JAR JOB.java LIGHT_JOBS BURST_JOBS
+ *	bench_runner JAR JOB.java LIGHT_JOBS BURST_JOBS [sandbox|trusted]
  *
  * Prints "key value" lines: light-load latency (one job at a time, the
  * pool refilled in between), a burst of BURST_JOBS submitted at once
  * (latency and jobs per second), and the RSS of the compile server and
- * of each pooled run JVM.
+ * of each pooled run JVM. The last argument is the job-mode (default
+ * sandbox); trusted has no pool to wait for.
  */
 #include "config.h"
 
@@ -58,7 +59,7 @@ bench_cb(const struct runner_result *res, void *arg)
 	done++;
 }
 
-/* The value of a metric line, or -1. */
+/* The value of a metric line (name ends in a space), or -1. */
 static double
 metric(const char *name)
 {
@@ -69,7 +70,11 @@ metric(const char *name)
 	buf_init(&b);
 	runner_write_metrics(r, &b);
 	s = buf_cstr(&b);
-	if ((p = strstr(s, name)) != NULL)
+	/* At a line's start: "# HELP name ..." is not the value. */
+	for (p = strstr(s, name); p != NULL && p != s && p[-1] != '\n';
+	     p = strstr(p + 1, name))
+		;
+	if (p != NULL)
 		v = strtod(p + strlen(name), NULL);
 	buf_free(&b);
 	return v;
@@ -218,11 +223,13 @@ main(int argc, char **argv)
 	char *text, *cause, *src;
 	FILE *f;
 	long len;
-	int light, burst, i;
+	int light, burst, i, pool;
 	double t0, c0;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: bench_runner JAR JOB LIGHT BURST\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr,
+		    "usage: bench_runner JAR JOB LIGHT BURST "
+		    "[sandbox|trusted]\n");
 		return 2;
 	}
 	light = atoi(argv[3]);
@@ -240,29 +247,31 @@ main(int argc, char **argv)
 	xasprintf(&text,
 	    "node 1 peer 127.0.0.1:7010\ncluster-key-file /dev/null\n"
 	    "job-memory 256M\nrun-pool 2\nqueue-max 100000\n"
-	    "runner-jar %s\n",
-	    argv[1]);
+	    "runner-jar %s\njob-mode %s\n",
+	    argv[1], argc == 6 ? argv[5] : "sandbox");
 	if (conf_parse("bench.conf", text, &conf, &cause) == -1) {
 		fprintf(stderr, "%s\n", cause);
 		return 2;
 	}
 	free(text);
+	pool = conf->job_mode == CONF_JOB_TRUSTED ? 0 : 2;
 	ev = ev_new();
 	if ((r = runner_new(ev, conf, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
 		return 2;
 	}
-	printf("sandbox %s\n", runner_sandbox(r));
+	printf("job_mode %s\nsandbox %s\n", conf_job_mode_name(conf->job_mode),
+	    runner_sandbox(r));
 	jobs = xcalloc((size_t)(light > burst ? light : burst), sizeof *jobs);
 	lat = xcalloc((size_t)(light > burst ? light : burst), sizeof *lat);
 
-	wait_warm(2);
+	wait_warm(pool);
 	rss("jdp.CompileServer", "compile_server");
 	rss("jdp.RunHarness", "pooled_jvm");
 
 	/* Light load: one at a time, each finding a warm pool. */
 	for (i = 0; i < light; i++) {
-		wait_warm(2);
+		wait_warm(pool);
 		jobs[i].i = i;
 		done = 0;
 		jobs[i].start = now_ms();
@@ -274,7 +283,7 @@ main(int argc, char **argv)
 	report("light", lat, light);
 
 	/* A burst: all at once; the pool refills as fast as it can. */
-	wait_warm(2);
+	wait_warm(pool);
 	done = 0;
 	t0 = now_ms();
 	c0 = machine_cpu_ms();
@@ -290,7 +299,7 @@ main(int argc, char **argv)
 	    burst, (now_ms() - t0) / 1000, burst / ((now_ms() - t0) / 1000));
 	/* Until the pool is full again: the CPU of every JVM the burst used
 	 * (start, warm-up, job, exit) and of the compile server. */
-	wait_warm(2);
+	wait_warm(pool);
 	printf("burst_machine_cpu_ms_per_job %.0f\n",
 	    (machine_cpu_ms() - c0) / burst);
 	report("burst", lat, burst);

@@ -13,7 +13,8 @@
 #    a small static file on the same machine, if nginx is installed;
 # 4. time from SIGKILL of the leader to the first answered request.
 #
-# Needs wrk. Cluster: a gateway and 5 peers, `timing fast`.
+# Needs wrk. Cluster: a gateway and 5 peers, `timing fast`, `job-mode
+# $JOB_MODE` (default sandbox; trusted runs jobs in the compile servers).
 . "$(dirname "$0")/../integration/lib.sh"
 
 SECS=${1:-15}
@@ -40,8 +41,11 @@ cold_javac_java "$T"
 cold_med=$COLD_MEDIAN
 
 # --- the cluster
+JOB_MODE=${JOB_MODE:-sandbox}
+echo "# job-mode $JOB_MODE"
 make_cluster 5 "runner-jar $JAR" "run-pool 2" "job-timeout 10s" \
-	"request-wait 30s" "queue-max 4096" "log-level warn"
+	"request-wait 30s" "queue-max 4096" "log-level warn" \
+	"job-mode $JOB_MODE"
 sandbox_probe
 for i in 0 1 2 3 4 5; do
 	start_node "$i"

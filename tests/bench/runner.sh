@@ -5,6 +5,8 @@
 #
 #	sh /path/to/jdp/tests/bench/runner.sh [LIGHT_JOBS] [BURST_JOBS]
 #
+# MODES="sandbox trusted" measures each job-mode in turn, in the same run
+# (default: sandbox only).
 # Not part of make check: it takes a minute and wants an idle machine.
 set -e
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -25,6 +27,8 @@ cold_javac_java "$T"
 
 # Through the runner (sanitizers off for numbers: ASAN_OPTIONS does not
 # matter much here, the JVMs dominate).
-ASAN_OPTIONS=detect_leaks=0 "$top_builddir/tests/bench/bench_runner" \
-    "$JAR" "$T/Hello.java" "$LIGHT" "$BURST"
+for mode in ${MODES:-sandbox}; do
+	ASAN_OPTIONS=detect_leaks=0 "$top_builddir/tests/bench/bench_runner" \
+	    "$JAR" "$T/Hello.java" "$LIGHT" "$BURST" "$mode"
+done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -204,6 +204,7 @@ conf_diff(const struct conf *a, const struct conf *b)
 	DIFFS(runner_jar);
 	DIFF(run_pool);
 	DIFF(allow_unsandboxed);
+	DIFF(job_mode);
 	DIFF(cache_size);
 	DIFF(max_body);
 	DIFF(request_wait);
@@ -462,6 +463,7 @@ test_defaults(void)
 	    "default runner-jar under pkgdatadir");
 	is_int(conf->run_pool, 2, "default run-pool 2");
 	is_int(conf->allow_unsandboxed, 0, "default allow-unsandboxed no");
+	is_int(conf->job_mode, CONF_JOB_SANDBOX, "default job-mode sandbox");
 	is_int(conf->cache_size, 64 << 20, "default cache-size 64M");
 	is_int(conf->max_body, 16 << 20, "default max-body 16M");
 	is_int(conf->request_wait, 30000, "default request-wait 30s");
@@ -551,6 +553,7 @@ test_load_full(void)
 	is_str(conf->java, "/opt/jdk/bin/java", "java");
 	is_str(conf->runner_jar, "/opt/jdp/jdp-runner.jar", "runner-jar");
 	is_int(conf->allow_unsandboxed, 1, "allow-unsandboxed yes");
+	is_int(conf->job_mode, CONF_JOB_TRUSTED, "job-mode trusted");
 
 	diff = round_trip(conf, &why);
 	ok(diff == NULL, "full.conf: print/parse round trip");
@@ -718,11 +721,13 @@ test_values(void)
 	struct conf *conf;
 
 	conf = parse(BASE "log-level error\nallow-unsandboxed no\n"
+			  "job-mode sandbox\n"
 			  "job-memory 16M\ncache-size 1023\nrun-pool 64\n"
 			  "queue-max 1048576\nrequest-wait 0ms\n");
 	if (ok(conf != NULL, "boundary values parse")) {
 		is_int(conf->log_level, LOGLVL_ERROR, "log-level error");
 		is_int(conf->allow_unsandboxed, 0, "allow-unsandboxed no");
+		is_int(conf->job_mode, CONF_JOB_SANDBOX, "job-mode sandbox");
 		is_int(conf->job_memory, 16 << 20, "job-memory 16M (minimum)");
 		is_int(conf->cache_size, 1023, "cache-size in bytes");
 		is_int(conf->run_pool, 64, "run-pool 64 (maximum)");
@@ -854,6 +859,10 @@ test_helpers(void)
 	}
 	is_str(conf_role_name(CONF_GATEWAY), "gateway", "role name gateway");
 	is_str(conf_role_name(CONF_PEER), "peer", "role name peer");
+	is_str(conf_job_mode_name(CONF_JOB_SANDBOX), "sandbox",
+	    "job mode name sandbox");
+	is_str(conf_job_mode_name(CONF_JOB_TRUSTED), "trusted",
+	    "job mode name trusted");
 }
 
 /* conf_print writes every directive, each once. */
@@ -863,9 +872,10 @@ test_print(void)
 	static const char *names[] = {"cluster-key-file", "timing",
 	    "gossip-interval", "failure-timeout", "cleanup-timeout",
 	    "election-finalize", "job-timeout", "job-memory", "job-output-max",
-	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "cache-size",
-	    "max-body", "request-wait", "queue-max", "client-timeout",
-	    "api-token-file", "log-dir", "log-level", "log-max-size"};
+	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "job-mode",
+	    "cache-size", "max-body", "request-wait", "queue-max",
+	    "client-timeout", "api-token-file", "log-dir", "log-level",
+	    "log-max-size"};
 	struct conf *conf;
 	char *text, *line, *next, *why, first[64];
 	const char *diff;

@@ -3,7 +3,9 @@
  * it: a warm compile server and a pool of run JVMs serving many jobs.
  * Hostile jobs are each followed by an ordinary one; jobs with the same
  * class name run side by side; the queue limit rejects; cancel, metrics
- * and a compile server that dies.
+ * and a compile server that dies. Then the same in trusted mode (job-mode
+ * trusted: jobs run in the compile server), where a job's threads that
+ * cannot be stopped cost a new compile server, and no other job.
  *
  * Needs the build tree's jdp-runner.jar and a JDK; uses the job files in
  * tests/data/jobs/.
@@ -40,7 +42,7 @@ struct slot {
 
 static struct ev *ev;
 static struct runner *r;
-static const char *srcdir;
+static const char *srcdir, *builddir;
 
 static void
 test_cb(const struct runner_result *res, void *arg)
@@ -274,14 +276,172 @@ test_hostile_then_ordinary(const char *name, int64_t timeout_ms,
 	is_str(s->body, "Hello 42", "an ordinary job after %s succeeds", name);
 }
 
+/* A runner on ev for these directives, or bail out; sets *conf. */
+static struct runner *
+runner_start(const char *directives, struct conf **conf)
+{
+	struct runner *rn;
+	char *text, *cause;
+
+	xasprintf(&text,
+	    "node 1 peer 127.0.0.1:7010\n"
+	    "cluster-key-file /dev/null\n"
+	    "job-memory 128M\n"
+	    "job-output-max 64K\n"
+	    "runner-jar %s/jdp-runner.jar\n"
+	    "%s%s",
+	    builddir, directives,
+	    getenv("JDP_TEST_UNSANDBOXED") ? "allow-unsandboxed yes\n" : "");
+	if (conf_parse("test.conf", text, conf, &cause) == -1) {
+		printf("Bail out! %s\n", cause);
+		exit(1);
+	}
+	free(text);
+	if ((rn = runner_new(ev, *conf, &cause)) == NULL &&
+	    strstr(cause, "bubblewrap") != NULL) {
+		/* CI containers without bwrap: what runs is still tested. */
+		diag("%s; retrying unsandboxed", cause);
+		free(cause);
+		(*conf)->allow_unsandboxed = 1;
+		rn = runner_new(ev, *conf, &cause);
+	}
+	if (rn == NULL) {
+		printf("Bail out! %s\n", cause);
+		exit(1);
+	}
+	diag("sandbox: %s", runner_sandbox(rn));
+	return rn;
+}
+
+/* The value of one metric line ("name value"), or -1. */
+static long
+metric(const char *name)
+{
+	struct buf m;
+	char *p, *line;
+	long v = -1;
+
+	buf_init(&m);
+	runner_write_metrics(r, &m);
+	xasprintf(&line, "\n%s ", name);
+	if ((p = strstr(buf_cstr(&m), line)) != NULL)
+		v = strtol(p + strlen(line), NULL, 10);
+	free(line);
+	buf_free(&m);
+	return v;
+}
+
+/* Trusted mode: jobs run in the compile server, as threads. */
+static void
+test_trusted(void)
+{
+	struct conf *conf;
+	struct slot s[4];
+	int i;
+
+	memset(s, 0, sizeof s);
+	r = runner_start("job-timeout 8s\njob-mode trusted\n", &conf);
+	is_int(metric("jdp_runner_job_mode{mode=\"trusted\"}"), 1,
+	    "trusted: metrics show the job mode");
+
+	run1("Hello", s);
+	is_int(s[0].status, RUNNER_OK, "trusted: Hello: ok");
+	is_str(s[0].body, "Hello 42", "trusted: what run() returned");
+	run1("MainJob", s);
+	is_str(s[0].body, "sorted [a, b, c]\ndone",
+	    "trusted: main(): the result is what it printed");
+	is_str(s[0].out, "sorted [a, b, c]\ndone", "trusted: main(): stdout");
+	run1("Packaged", s);
+	is_str(s[0].body, "org.example.jobs.Packaged",
+	    "trusted: a job in a package");
+	run1("Broken", s);
+	is_int(s[0].status, RUNNER_COMPILE_ERROR, "trusted: compile error");
+	run1("Throws", s);
+	is_int(s[0].status, RUNNER_RUNTIME_ERROR, "trusted: runtime error");
+	is_str(s[0].body,
+	    "Could not create and run instance of class\n"
+	    "java.lang.IllegalStateException: boom\n"
+	    "\tat Throws.run(Throws.java:3)",
+	    "trusted: the exception and the job's stack, nothing of ours");
+
+	/* Same class name, static state: side by side and one after another. */
+	slots_reset(s, 4);
+	submit("Counter", &s[0]);
+	submit("Counter", &s[1]);
+	wait_slots(s, 2, 30000);
+	submit("Counter", &s[2]);
+	wait_slots(s + 2, 1, 30000);
+	for (i = 0; i < 3; i++)
+		is_str(s[i].body, "runs=1",
+		    "trusted: Counter run %d: static state is not shared",
+		    i + 1);
+
+	test_hostile_then_ordinary(
+	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
+	test_hostile_then_ordinary("Exits", 0, RUNNER_RUNTIME_ERROR,
+	    "Could not create and run instance of class\n"
+	    "java.lang.IllegalStateException: the job called System.exit(3) "
+	    "instead of returning from run()",
+	    s);
+	run1("MainExits", s);
+	is_str(s[0].body, "printed before exit\n",
+	    "trusted: System.exit(0) after main() printed: its output");
+	test_hostile_then_ordinary("Printer", 0, RUNNER_OUTPUT_LIMIT,
+	    "Output limit exceeded (64 KiB)", s);
+	/* Printer was stopped printing: none of it reaches the next job. */
+	run1("MainJob", s);
+	is_str(s[0].out, "sorted [a, b, c]\ndone",
+	    "trusted: a job's stdout after an output flood is its own");
+	test_hostile_then_ordinary("BigResult", 0, RUNNER_OUTPUT_LIMIT,
+	    "Output limit exceeded (64 KiB)", s);
+	test_stdin_timeout(s);
+	is_int(metric("jdp_runner_compile_server_restarts_total"), 0,
+	    "trusted: the compile server survived all that");
+
+	/* A slow job does not hold up the next one. */
+	slots_reset(s, 2);
+	submit("Nap", &s[0]);
+	submit("Hello", &s[1]);
+	wait_slots(s + 1, 1, 30000);
+	ok(s[1].done && !s[0].done,
+	    "trusted: a job is answered while an "
+	    "earlier, slower one still runs");
+	wait_slots(s, 1, 30000);
+	is_str(s[0].body, "rested", "trusted: the slower job too");
+
+	/*
+	 * Stuck leaves a thread that cannot be stopped: the compile server
+	 * is restarted; Nap, running meanwhile, runs again, and is answered.
+	 */
+	run1("Stuck", s);
+	is_str(s[0].body, "stuck", "trusted: Stuck: ok");
+	slots_reset(s, 2);
+	submit("Nap", &s[0]);
+	submit("Hello", &s[1]);
+	wait_slots(s, 2, 60000);
+	is_str(s[0].body, "rested",
+	    "trusted: a job running when the server restarts is answered");
+	is_str(s[1].body, "Hello 42", "trusted: and the one after it");
+	is_int(metric("jdp_runner_compile_server_restarts_total"), 1,
+	    "trusted: the threads left behind cost one server restart");
+	run1("Hello", s);
+	is_str(s[0].body, "Hello 42", "trusted: jobs go on after it");
+
+	runner_free(r);
+	errno = 0;
+	ok(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+	    "trusted: runner_free leaves no child behind");
+	slots_reset(s, 4);
+	conf_free(conf);
+}
+
 int
 main(void)
 {
-	const char *builddir;
 	struct conf *conf;
 	struct slot s[NSLOTS];
 	struct buf m;
-	char *text, *cause;
+	char *text;
 	int i, nrej, nok;
 	uint64_t id;
 	pid_t cs;
@@ -299,37 +459,10 @@ main(void)
 	is_str(runner_status_name(RUNNER_MEMORY_LIMIT), "memory_limit",
 	    "status names are the API's");
 
-	xasprintf(&text,
-	    "node 1 peer 127.0.0.1:7010\n"
-	    "cluster-key-file /dev/null\n"
-	    "job-timeout 8s\n"
-	    "job-memory 128M\n"
-	    "job-output-max 64K\n"
-	    "run-pool 2\n"
-	    "queue-max 6\n"
-	    "runner-jar %s/jdp-runner.jar\n"
-	    "%s",
-	    builddir,
-	    getenv("JDP_TEST_UNSANDBOXED") ? "allow-unsandboxed yes\n" : "");
-	if (conf_parse("test.conf", text, &conf, &cause) == -1) {
-		printf("Bail out! %s\n", cause);
-		return 1;
-	}
-	free(text);
 	ev = ev_new();
-	if ((r = runner_new(ev, conf, &cause)) == NULL &&
-	    strstr(cause, "bubblewrap") != NULL) {
-		/* CI containers without bwrap: what runs is still tested. */
-		diag("%s; retrying unsandboxed", cause);
-		free(cause);
-		conf->allow_unsandboxed = 1;
-		r = runner_new(ev, conf, &cause);
-	}
-	if (r == NULL) {
-		printf("Bail out! %s\n", cause);
-		return 1;
-	}
-	diag("sandbox: %s", runner_sandbox(r));
+	r = runner_start("job-timeout 8s\nrun-pool 2\nqueue-max 6\n", &conf);
+	is_int(metric("jdp_runner_job_mode{mode=\"sandbox\"}"), 1,
+	    "metrics show the job mode");
 
 	/* The callback never runs inside runner_submit. */
 	slots_reset(s, 1);
@@ -447,7 +580,9 @@ main(void)
 	ok(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
 	    "runner_free leaves no child behind");
 	slots_reset(s, NSLOTS);
-	ev_free(ev);
 	conf_free(conf);
+
+	test_trusted();
+	ev_free(ev);
 	return tap_done();
 }

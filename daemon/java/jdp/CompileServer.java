@@ -4,18 +4,22 @@
  * jdpd writes requests to our standard input and reads answers from our
  * standard output; both are big-endian frames:
  *
- *	request:  int id, int length, length bytes of Java source (UTF-8)
+ *	request:  int id, byte kind, int length, length bytes of payload
  *	answer:   int id, byte kind, int length, length bytes of payload
  *
- * kind READY (id 0, empty) is sent once, after warming up. kind OK carries
- * the job as the run harness reads it (see RunHarness): UTF main class,
- * int count, then per class UTF binary name, int length, bytes. The other
- * kinds carry the classic error text in UTF-8.
+ * A COMPILE request carries Java source (UTF-8); jdpd sends one at a time
+ * and we compile it on our compiler thread. Answer kind READY (id 0, empty)
+ * is sent once, after warming up. kind OK carries the job as the run
+ * harness reads it (see RunHarness): UTF main class, int count, then per
+ * class UTF binary name, int length, bytes. The other kinds carry the
+ * classic error text in UTF-8. RUN and STOP requests and the RESULT and
+ * GONE answers exist only in trusted mode (argument "trusted"), where jobs
+ * run in this JVM (see Trusted).
  *
  * Compilation is in memory through javac's own task pool
  * (com.sun.tools.javac.api.JavacTaskPool), always with the same file
  * manager and a diagnostic listener, which is what keeps the pooled
- * contexts reusable. Nothing here runs job code: annotation processing is
+ * contexts reusable. Compiling runs no job code: annotation processing is
  * off (-proc:none).
  */
 package jdp;
@@ -47,6 +51,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticListener;
@@ -64,6 +70,11 @@ public final class CompileServer {
 	static final byte COMPILE_ERROR = 1;
 	static final byte NO_CLASS = 2;
 	static final byte READY = 3;
+
+	/* Request kinds. */
+	static final byte COMPILE = 0;
+	static final byte RUN = 1;
+	static final byte STOP = 2;
 
 	static final String NO_CLASS_TEXT = "No class name found in code";
 	static final String COMPILE_TEXT = "Code did not compile:";
@@ -267,57 +278,98 @@ public final class CompileServer {
 				compile(s.getBytes(StandardCharsets.UTF_8));
 	}
 
+	/** Send one answer; any thread may. */
 	static void send(DataOutputStream out, int id, Answer a)
 	    throws IOException {
-		out.writeInt(id);
-		out.writeByte(a.kind);
-		out.writeInt(a.payload.length);
-		out.write(a.payload);
-		out.flush();
+		synchronized (out) {
+			out.writeInt(id);
+			out.writeByte(a.kind);
+			out.writeInt(a.payload.length);
+			out.write(a.payload);
+			out.flush();
+		}
 	}
 
+	/** Compile one request and answer it (on the compiler thread). */
+	void answer(DataOutputStream out, int id, byte[] src) {
+		Answer a;
+		try {
+			a = compile(src);
+		} catch (OutOfMemoryError e) {
+			/* jdpd restarts us; the job gets an error. */
+			System.err.println("compile server: " + e);
+			Runtime.getRuntime().halt(3);
+			return;
+		} catch (IOException | RuntimeException | StackOverflowError e) {
+			a = new Answer(COMPILE_ERROR, COMPILE_TEXT +
+			    "\nError:\njavac failed: " + e);
+		}
+		try {
+			send(out, id, a);
+		} catch (IOException e) {
+			Runtime.getRuntime().halt(0); /* jdpd went away */
+		}
+	}
+
+	/*
+	 * Arguments: the largest request, the warm-up rounds, and "trusted"
+	 * with the output limit of a job to run jobs here too.
+	 */
 	public static void main(String[] args) throws IOException {
 		int max = args.length > 0 ? Integer.parseInt(args[0]) :
 		    16 << 20;
+		int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+		boolean trusted = args.length > 3 && args[2].equals("trusted");
 		DataOutputStream out = new DataOutputStream(
 		    new BufferedOutputStream(
 		    new FileOutputStream(FileDescriptor.out), 1 << 16));
 		/* Nothing but frames may reach our standard output. */
-		System.setOut(new PrintStream(
-		    new FileOutputStream(FileDescriptor.err), true));
+		PrintStream log = new PrintStream(
+		    new FileOutputStream(FileDescriptor.err), true);
+		System.setOut(log);
 		DataInputStream in = new DataInputStream(
 		    new BufferedInputStream(System.in, 1 << 16));
 
 		CompileServer cs = new CompileServer();
-		cs.warm(args.length > 1 ? Integer.parseInt(args[1]) : 40);
+		cs.warm(rounds);
+		Trusted jobs = null;
+		if (trusted) {
+			long outputMax = Long.parseLong(args[3]);
+			RunHarness.warm(outputMax, Math.min(rounds, 3));
+			jobs = new Trusted(outputMax, out, log);
+		}
+		ExecutorService compiler = Executors.newSingleThreadExecutor(
+		    r -> new Thread(r, "compiler"));
 		send(out, 0, new Answer(READY, new byte[0]));
 		for (;;) {
 			int id, len;
+			byte kind;
 			try {
 				id = in.readInt();
+				kind = in.readByte();
 				len = in.readInt();
 			} catch (EOFException e) {
-				return;		/* jdpd closed the pipe */
+				System.exit(0); /* jdpd closed the pipe */
+				return;
 			}
-			if (len < 0 || len > max) {
+			if (len < 0 || (kind == COMPILE && len > max)) {
 				System.err.println("bad request length " + len);
 				System.exit(2);
 			}
-			byte[] src = new byte[len];
-			in.readFully(src);
-			Answer a;
-			try {
-				a = cs.compile(src);
-			} catch (OutOfMemoryError e) {
-				/* jdpd restarts us; the job gets an error. */
-				System.err.println("compile server: " + e);
-				Runtime.getRuntime().halt(3);
-				return;
-			} catch (RuntimeException | StackOverflowError e) {
-				a = new Answer(COMPILE_ERROR, COMPILE_TEXT +
-				    "\nError:\njavac failed: " + e);
+			byte[] payload = new byte[len];
+			in.readFully(payload);
+			final int request = id;
+			if (kind == COMPILE)
+				compiler.execute(() -> cs.answer(out, request,
+				    payload));
+			else if (kind == RUN && jobs != null)
+				jobs.run(id, payload);
+			else if (kind == STOP && jobs != null)
+				jobs.stop(id);
+			else {
+				System.err.println("bad request kind " + kind);
+				System.exit(2);
 			}
-			send(out, id, a);
 		}
 	}
 }

@@ -21,6 +21,8 @@
  *	'X'  the job called System.exit (the exit status tells the code)
  *
  * after which the harness halts the JVM, whatever threads the job left.
+ * In trusted mode the compile server runs jobs through runJob too (see
+ * Trusted).
  */
 package jdp;
 
@@ -42,6 +44,7 @@ import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 public final class RunHarness {
 	static final String RUN_TEXT =
@@ -104,8 +107,11 @@ public final class RunHarness {
 	/* Kept ready so that reporting works with the heap exhausted. */
 	private static final byte[] OOM_RECORD = { 'L', 0, 0, 0, 0 };
 
-	/** Run a job: run() if it has one, else main(String[]). */
-	static Outcome runJob(Job job, long outputMax) {
+	/**
+	 * Run a job: run() if it has one, else main(String[]). started hears
+	 * 'O' just before run() is called, 'M' before main().
+	 */
+	static Outcome runJob(Job job, long outputMax, IntConsumer started) {
 		try {
 			Class<?> c = Class.forName(job.main, false,
 			    new JobLoader(job.classes));
@@ -143,7 +149,7 @@ public final class RunHarness {
 					    ", not java.lang.String");
 				Constructor<?> k = c.getDeclaredConstructor();
 				k.setAccessible(true);
-				mode = 'O';
+				started.accept('O');
 				Object o = k.newInstance();
 				String r = (String)run.invoke(o);
 				if (r == null)
@@ -152,7 +158,7 @@ public final class RunHarness {
 					return new Outcome((byte)'P', null);
 				return new Outcome((byte)'O', r);
 			}
-			mode = 'M';
+			started.accept('M');
 			main.invoke(null, (Object)new String[0]);
 			return new Outcome((byte)'M', "");
 		} catch (InvocationTargetException e) {
@@ -174,6 +180,7 @@ public final class RunHarness {
 			String l = line.trim();
 			if (l.startsWith("at java.base/jdk.internal.reflect.") ||
 			    l.startsWith("at java.base/java.lang.reflect.") ||
+			    l.startsWith("at java.base/java.lang.Thread.run(") ||
 			    l.startsWith("at jdp."))
 				continue;
 			sb.append(line).append('\n');
@@ -213,7 +220,7 @@ public final class RunHarness {
 			Job j = new Job();
 			j.main = "jdp.Warm";
 			j.classes.put("jdp.Warm", w.clone());
-			runJob(j, outputMax);
+			runJob(j, outputMax, m -> {});
 			failure(new IllegalStateException("warm " + i));
 			String.format("%d %s %.2f", i, "x", i / 3.0);
 		}
@@ -265,7 +272,7 @@ public final class RunHarness {
 		}));
 		Outcome r;
 		try {
-			r = runJob(job, outputMax);
+			r = runJob(job, outputMax, m -> mode = (byte)m);
 		} catch (OutOfMemoryError e) {
 			r = new Outcome((byte)'L', null);
 		}
