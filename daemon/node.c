@@ -340,6 +340,12 @@ node_new(const struct conf *conf, int id, char **cause)
 		log_error("runner: %s; this node will refuse jobs", why);
 		free(why);
 	}
+	/*
+	 * The start-up took seconds the loop's clock has not seen: the
+	 * election must not begin in the past (its wait for better voters
+	 * is bounded by failure-timeout since it began looking).
+	 */
+	ev_update_time(n->ev);
 	if (listen(n->tcp, 128) == -1) {
 		xasprintf(
 		    cause, "listen on the work port: %s", strerror(errno));
