@@ -13,11 +13,6 @@ for i in 7 6 5 4 3 2 1 0; do
 	start_node "$i"
 done
 
-# info ID: node ID's /cluster-info text.
-info() {
-	get "$(node_url "$1")/cluster-info"
-}
-
 # shows WANT ID...: every listed node's /cluster-info is exactly WANT.
 shows() {
 	_want=$1

@@ -195,6 +195,11 @@ has_leader() {
 	[ -n "$(leader)" ]
 }
 
+# info ID: node ID's own /cluster-info text.
+info() {
+	get "$(node_url "$1")/cluster-info"
+}
+
 # healthy ID: node ID answers /health.
 healthy() {
 	[ "$(get "$(node_url "$1")/health")" = "ok" ]

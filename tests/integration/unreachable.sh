@@ -11,11 +11,6 @@ make_cluster 3 "gossip-interval 200ms" "failure-timeout 30s" \
 # A third of failure-timeout: only the fast path can pass.
 quick=10
 
-# info ID: node ID's /cluster-info text.
-info() {
-	get "$(node_url "$1")/cluster-info"
-}
-
 # gone N ID...: no listed node shows node N alive.
 gone() {
 	_n=$1
