@@ -173,6 +173,9 @@ void runner_job_finish(
     struct runner_job *, enum runner_status, const char *, size_t);
 /* Fail every job waiting in a queue (the machinery cannot start). */
 void runner_fail_queue(struct runner *, struct runner_jobs *, const char *);
+/* A final harness record's answer (status, body) in res; -1 if not one. */
+int runner_record_result(const struct runner *, int, const char *, size_t,
+    const char *, size_t, struct runner_result *);
 /* Why a job that called System.exit failed, appended to a buffer. */
 void runner_exit_text(struct buf *, int, int);
 /* A runner with warm-up rounds for the compile server (0: --exec). */

@@ -129,29 +129,18 @@ runner_run_record(struct runner_proc *p, int kind, const char *d, size_t len)
 	struct runner *r = p->r;
 	struct runner_job *job = p->job;
 	struct buf *out = &p->buf[RUNNER_OUT];
+	struct runner_result res;
 
 	runner_run_drain(p);
 	if (buf_len(out) > r->output_max ||
 	    buf_len(&p->buf[RUNNER_ERR]) > r->output_max)
 		kind = 'P';
+	if (runner_record_result(
+		r, kind, d, len, buf_cstr(out), buf_len(out), &res) == 0) {
+		runner_run_finish(p, res.status, res.body, res.body_len);
+		return;
+	}
 	switch (kind) {
-	case 'O':
-		runner_run_finish(p, RUNNER_OK, d, len);
-		break;
-	case 'M':
-		runner_run_finish(p, RUNNER_OK, buf_cstr(out), buf_len(out));
-		break;
-	case 'E':
-		runner_run_finish(p, RUNNER_RUNTIME_ERROR, d, len);
-		break;
-	case 'L':
-		runner_run_finish(p, RUNNER_MEMORY_LIMIT, r->memory_text,
-		    strlen(r->memory_text));
-		break;
-	case 'P':
-		runner_run_finish(p, RUNNER_OUTPUT_LIMIT, r->output_text,
-		    strlen(r->output_text));
-		break;
 	case 'X':
 		/* System.exit: the exit status completes the story. */
 		if (job != NULL) {

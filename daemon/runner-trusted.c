@@ -123,6 +123,7 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 	struct runner *r = job->r;
 	const char *text, *out, *err;
 	size_t tlen, olen, elen;
+	struct runner_result res;
 	struct buf b;
 	int kind = 0, code, main;
 
@@ -141,30 +142,19 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 		job->err_len = elen;
 	}
 	buf_init(&b);
+	if (kind == 0)
+		tlen = olen = 0;
+	else
+		buf_add(&b, text, tlen); /* a NUL-terminated copy */
+	if (runner_record_result(
+		r, kind, buf_cstr(&b), tlen, job->out, olen, &res) == 0) {
+		runner_job_finish(job, res.status, res.body, res.body_len);
+		buf_free(&b);
+		return;
+	}
 	switch (kind) {
-	case 'O':
-		buf_add(&b, text, tlen);
-		runner_job_finish(job, RUNNER_OK, buf_cstr(&b), tlen);
-		break;
-	case 'M':
-		runner_job_finish(job, RUNNER_OK, job->out, olen);
-		break;
-	case 'E':
-		buf_add(&b, text, tlen);
-		runner_job_finish(
-		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), tlen);
-		break;
-	case 'L':
-		runner_job_finish(job, RUNNER_MEMORY_LIMIT, r->memory_text,
-		    strlen(r->memory_text));
-		break;
-	case 'P':
-		runner_job_finish(job, RUNNER_OUTPUT_LIMIT, r->output_text,
-		    strlen(r->output_text));
-		break;
 	case 'X':
 		/* The mode ('O' or 'M'), then the exit status. */
-		buf_add(&b, text, tlen);
 		main = tlen > 0 && text[0] == 'M';
 		code = tlen > 1 ? atoi(buf_cstr(&b) + 1) : -1;
 		if (main && code == 0) {
@@ -180,6 +170,7 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 	default:
 		log_warn("runner: compile server: bad result for job %llu",
 		    (unsigned long long)job->id);
+		buf_reset(&b);
 		buf_puts(&b,
 		    "Could not create and run instance of class\n"
 		    "the compile server gave no result");

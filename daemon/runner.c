@@ -234,6 +234,44 @@ runner_fail_queue(struct runner *r, struct runner_jobs *q, const char *why)
 	}
 }
 
+/*
+ * What a final result record of the harness answers, the same from a run
+ * JVM and from a trusted job: 'O' (text is what run() returned), 'M' (out
+ * is what main printed), 'E' (text is the exception), 'L' or 'P' (a
+ * limit). Sets status, body and body_len of res; -1 for any other kind.
+ */
+int
+runner_record_result(const struct runner *r, int kind, const char *text,
+    size_t len, const char *out, size_t out_len, struct runner_result *res)
+{
+	switch (kind) {
+	case 'O':
+	case 'E':
+		res->status = kind == 'O' ? RUNNER_OK : RUNNER_RUNTIME_ERROR;
+		res->body = text;
+		res->body_len = len;
+		break;
+	case 'M':
+		res->status = RUNNER_OK;
+		res->body = out;
+		res->body_len = out_len;
+		break;
+	case 'L':
+		res->status = RUNNER_MEMORY_LIMIT;
+		res->body = r->memory_text;
+		res->body_len = strlen(r->memory_text);
+		break;
+	case 'P':
+		res->status = RUNNER_OUTPUT_LIMIT;
+		res->body = r->output_text;
+		res->body_len = strlen(r->output_text);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
 /* Why a job that called System.exit failed. */
 void
 runner_exit_text(struct buf *b, int code, int main)
