@@ -173,7 +173,7 @@ void runner_job_finish(
     struct runner_job *, enum runner_status, const char *, size_t);
 /* Fail every job waiting in a queue (the machinery cannot start). */
 void runner_fail_queue(struct runner *, struct runner_jobs *, const char *);
-/* A final harness record's answer (status, body) in res; -1 if not one. */
+/* The status and body a final harness record answers; -1 if not one. */
 int runner_record_result(const struct runner *, int, const char *, size_t,
     const char *, size_t, struct runner_result *);
 /* Why a job that called System.exit failed, appended to a buffer. */
@@ -230,7 +230,7 @@ void runner_cs_parse(struct runner *, struct runner_proc *);
 void runner_pool_fill(struct runner *);
 /* Give waiting jobs to warm JVMs (trusted: to the compile server). */
 void runner_dispatch(struct runner *);
-/* Finish the running job of p and retire p. */
+/* Finish the running job of a run JVM and retire the JVM. */
 void runner_run_finish(
     struct runner_proc *, enum runner_status, const char *, size_t);
 /* Parse a run JVM's control records: 'R' (ready), then one result. */
