@@ -214,16 +214,31 @@ starts_with(const char *s, const char *prefix)
 	return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Read /proc/PID/NAME into buf, NUL-terminated; its length, or -1. */
+static long
+read_proc(long pid, const char *name, char *buf, size_t size)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/%s", pid, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (long)n;
+}
+
 /* The pid of our child running the compile server, or -1. */
 static pid_t
 find_compile_server(void)
 {
 	DIR *d;
 	struct dirent *de;
-	char path[512], buf[8192];
-	FILE *f;
-	size_t n, i;
-	long pid, ppid;
+	char buf[8192];
+	long n, i, pid, ppid;
 	pid_t found = -1;
 
 	if ((d = opendir("/proc")) == NULL)
@@ -231,30 +246,45 @@ find_compile_server(void)
 	while (found == -1 && (de = readdir(d)) != NULL) {
 		if ((pid = strtol(de->d_name, NULL, 10)) <= 0)
 			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-		if ((f = fopen(path, "r")) == NULL)
+		if (read_proc(pid, "stat", buf, sizeof buf) == -1)
 			continue;
-		n = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
-		buf[n] = '\0';
 		if (strrchr(buf, ')') == NULL ||
 		    sscanf(strrchr(buf, ')') + 2, "%*c %ld", &ppid) != 1 ||
 		    ppid != (long)getpid())
 			continue;
-		snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-		if ((f = fopen(path, "r")) == NULL)
+		if ((n = read_proc(pid, "cmdline", buf, sizeof buf)) == -1)
 			continue;
-		n = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
 		for (i = 0; i < n; i++)
 			if (buf[i] == '\0')
 				buf[i] = ' ';
-		buf[n] = '\0';
 		if (strstr(buf, "jdp.CompileServer") != NULL)
 			found = (pid_t)pid;
 	}
 	closedir(d);
 	return found;
+}
+
+/*
+ * Same class name, static state (Counter): n runs, two side by side, then
+ * one after another; each sees runs=1. prefix starts the test names.
+ */
+static void
+test_counter(struct slot *s, int n, const char *prefix)
+{
+	int i;
+
+	slots_reset(s, n);
+	submit("Counter", &s[0]);
+	submit("Counter", &s[1]);
+	wait_slots(s, 2, 30000);
+	for (i = 2; i < n; i++) {
+		submit("Counter", &s[i]);
+		wait_slots(s + i, 1, 30000);
+	}
+	for (i = 0; i < n; i++)
+		is_str(s[i].body, "runs=1",
+		    "%sCounter run %d: static state is not shared", prefix,
+		    i + 1);
 }
 
 /*
@@ -337,7 +367,6 @@ test_trusted(void)
 {
 	struct conf *conf;
 	struct slot s[4];
-	int i;
 
 	memset(s, 0, sizeof s);
 	r = runner_start("job-timeout 8s\njob-mode trusted\n", &conf);
@@ -364,17 +393,7 @@ test_trusted(void)
 	    "\tat Throws.run(Throws.java:3)",
 	    "trusted: the exception and the job's stack, nothing of ours");
 
-	/* Same class name, static state: side by side and one after another. */
-	slots_reset(s, 4);
-	submit("Counter", &s[0]);
-	submit("Counter", &s[1]);
-	wait_slots(s, 2, 30000);
-	submit("Counter", &s[2]);
-	wait_slots(s + 2, 1, 30000);
-	for (i = 0; i < 3; i++)
-		is_str(s[i].body, "runs=1",
-		    "trusted: Counter run %d: static state is not shared",
-		    i + 1);
+	test_counter(s, 3, "trusted: ");
 
 	test_hostile_then_ordinary(
 	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
@@ -472,18 +491,7 @@ main(void)
 	is_int(s[0].status, RUNNER_OK, "Hello: ok");
 	is_str(s[0].body, "Hello 42", "Hello: what run() returned");
 
-	/* Same class name, static state: four runs, each sees runs=1. */
-	slots_reset(s, 4);
-	submit("Counter", &s[0]);
-	submit("Counter", &s[1]);
-	wait_slots(s, 2, 30000);
-	submit("Counter", &s[2]);
-	wait_slots(s + 2, 1, 30000);
-	submit("Counter", &s[3]);
-	wait_slots(s + 3, 1, 30000);
-	for (i = 0; i < 4; i++)
-		is_str(s[i].body, "runs=1",
-		    "Counter run %d: static state is not shared", i + 1);
+	test_counter(s, 4, "");
 
 	test_hostile_then_ordinary(
 	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);

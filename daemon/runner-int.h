@@ -1,0 +1,257 @@
+/*
+ * runner-int.h: what the runner's files share (runner.c and runner-*.c);
+ * callers use runner.h. The structs of a runner, its jobs and children,
+ * the compile server's protocol, and the functions one file calls in
+ * another, grouped by the file that defines them.
+ */
+#ifndef JDP_RUNNER_INT_H
+#define JDP_RUNNER_INT_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "runner.h"
+#include "sandbox.h"
+
+struct conf;
+struct ev;
+
+#define RUNNER_BACKOFF_MAX_MS 30000
+#define RUNNER_FAILS_MAX 3 /* failed starts before giving up jobs */
+#define RUNNER_POLL_MS 20 /* reaping without pidfd */
+
+/* Compile server answers (CompileServer.java). */
+#define RUNNER_CS_OK 0
+#define RUNNER_CS_ERROR 1
+#define RUNNER_CS_NO_CLASS 2
+#define RUNNER_CS_READY 3
+#define RUNNER_CS_RESULT 4 /* trusted: a job's result */
+#define RUNNER_CS_GONE 5 /* trusted: no thread of the job is left */
+
+/* Requests to the compile server. */
+#define RUNNER_REQ_COMPILE 0
+#define RUNNER_REQ_RUN 1 /* trusted */
+#define RUNNER_REQ_STOP 2 /* trusted */
+
+enum runner_proc_state {
+	RUNNER_PROC_STARTING,
+	RUNNER_PROC_READY,
+	RUNNER_PROC_BUSY,
+	RUNNER_PROC_DONE
+};
+
+enum runner_job_state {
+	RUNNER_JOB_COMPILE_QUEUE,
+	RUNNER_JOB_COMPILING,
+	RUNNER_JOB_RUN_QUEUE,
+	RUNNER_JOB_RUNNING,
+	RUNNER_JOB_DELIVER /* answered without running; on a timer */
+};
+
+/* Pipe indexes: stdin (we write), stdout, stderr, control (we read). */
+#define RUNNER_IN 0
+#define RUNNER_OUT 1
+#define RUNNER_ERR 2
+#define RUNNER_CTL 3
+
+struct runner_job;
+struct runner_run;
+struct runner_proc {
+	struct runner *r;
+	int compiler; /* the compile server */
+	int listed; /* on r->procs */
+	enum runner_proc_state state;
+	struct sandbox_proc sp;
+	int fd[4];
+	struct buf buf[4];
+	int in_watched;
+	int in_close; /* close stdin once drained */
+	struct runner_job *job;
+	uint64_t poll_timer;
+	int64_t started;
+	TAILQ_ENTRY(runner_proc) entry;
+};
+TAILQ_HEAD(runner_procs, runner_proc);
+
+struct runner_job {
+	uint64_t id;
+	struct runner *r;
+	enum runner_job_state state;
+	char *src;
+	size_t len;
+	char *in; /* its stdin, written after the class bytes */
+	size_t in_len;
+	int64_t timeout_ms; /* wall clock, at most job-timeout */
+	runner_cb cb;
+	void *arg;
+	struct buf payload; /* class bytes for the harness */
+	struct runner_proc *proc;
+	uint64_t timer;
+	int exited; /* 'X': called System.exit */
+	int main; /* ... from main() */
+	struct runner_run *run; /* trusted, running in the compile server */
+	int retried; /* trusted: run again after the server died */
+	char *out, *err; /* trusted: the job's stdout and stderr */
+	size_t out_len, err_len;
+	enum runner_status status; /* for RUNNER_JOB_DELIVER */
+	char *body;
+	int64_t t_submit, t_compile, t_compiled, t_run;
+	TAILQ_ENTRY(runner_job) entry; /* in a queue, or alone */
+	TAILQ_ENTRY(runner_job) all;
+};
+TAILQ_HEAD(runner_jobs, runner_job);
+
+/* A trusted job in the compile server: from RUN until GONE. */
+struct runner_run {
+	struct runner *r;
+	uint32_t id;
+	struct runner_job *job; /* NULL once answered */
+	uint64_t timer; /* for GONE, once answered */
+	TAILQ_ENTRY(runner_run) entry;
+};
+TAILQ_HEAD(runner_runs, runner_run);
+
+struct runner {
+	struct ev *ev;
+	struct sandbox *sb;
+	int64_t timeout_ms;
+	uint64_t memory;
+	uint64_t output_max;
+	uint64_t source_max;
+	int pool_size;
+	int max_running;
+	int queue_max;
+	int warm; /* compile server warm-up rounds; 0: --exec */
+	int run_warm;
+	int cds; /* run JVMs map the harness's class-data archive */
+	int trusted; /* job-mode trusted: jobs run in the compile server */
+	int runs_max;
+
+	char *memory_text;
+	char *output_text;
+
+	struct runner_proc *cs;
+	uint32_t cs_busy; /* request id in the server */
+	struct runner_job *compiling;
+	uint64_t cs_timer; /* compile limit */
+	uint64_t cs_restart_timer;
+	int cs_fails;
+	uint32_t cs_seq;
+
+	struct runner_runs runs; /* trusted jobs in the compile server */
+	int nruns;
+
+	struct runner_procs procs; /* run JVMs */
+	int nstarting, nready, nbusy;
+	int run_fails;
+	uint64_t pool_timer;
+
+	struct runner_jobs compile_q, run_q, jobs;
+	int njobs, nrun_q;
+	uint64_t next_id;
+
+	uint64_t finished[RUNNER_NSTATUS];
+	uint64_t cs_restarts, cs_starts;
+	uint64_t jvm_starts, jvm_failures;
+	int64_t compile_ms_sum, run_ms_sum;
+};
+
+/* Strings the arguments of a JVM point into. */
+struct runner_argbuf {
+	char xmx[64], direct[64], cap[32], warm[32], srcmax[32], cds[64];
+};
+
+/* runner.c */
+
+/* "10 s", "1500 ms". Caller frees. */
+char *runner_fmt_ms(int64_t);
+/* Answer a job: build the result, call back, free the job. */
+void runner_job_finish(
+    struct runner_job *, enum runner_status, const char *, size_t);
+/* Fail every job waiting in a queue (the machinery cannot start). */
+void runner_fail_queue(struct runner *, struct runner_jobs *, const char *);
+/* The status and body a final harness record answers; -1 if not one. */
+int runner_record_result(const struct runner *, int, const char *, size_t,
+    const char *, size_t, struct runner_result *);
+/* Why a job that called System.exit failed, appended to a buffer. */
+void runner_exit_text(struct buf *, int, int);
+/* A runner with warm-up rounds for the compile server (0: --exec). */
+struct runner *runner_create(struct ev *, const struct conf *, int, char **);
+
+/* runner-proc.c */
+
+/* A big-endian 32-bit number of the children's framing. */
+uint32_t runner_get32(const uint8_t *);
+/* Write what we can of a child's stdin buffer. */
+void runner_proc_flush(struct runner_proc *);
+/* Start a JVM with pipes on all four fds; NULL on failure (logged). */
+struct runner_proc *runner_proc_start(struct runner *, int);
+/* Kill, reap (blocking) and free a process. */
+void runner_proc_kill_wait(struct runner *, struct runner_proc *);
+/* Read what is available on one pipe; -1 at EOF (the pipe is closed). */
+int runner_proc_read(struct runner_proc *, int, size_t);
+/* Last line(s) of a process's stderr, for messages. Caller frees. */
+char *runner_proc_errtail(struct runner_proc *);
+/* The job has its answer: stop the process, whatever it still does. */
+void runner_proc_done(struct runner_proc *);
+
+/* runner-jvm.c */
+
+/* The arguments and limits of a JVM (compiler, dump); returns the count. */
+int runner_jvm_args(struct runner *, int, int, const char **,
+    struct runner_argbuf *, struct sandbox_limits *);
+/* Write the harness's class-data archive, once, before the pool starts. */
+void runner_cds_dump(struct runner *);
+
+/* runner-cs.c */
+
+/* Start the compile server unless it runs or a restart is waiting. */
+void runner_cs_start(struct runner *);
+/* The server died or was killed: fail its job, start another. */
+void runner_cs_lost(struct runner *, const char *);
+/* Kill the compile server for a reason of ours, not of its jobs. */
+void runner_cs_kill(struct runner *, const char *);
+/* Write one request to the compile server. */
+void runner_cs_send(
+    struct runner *, int, uint32_t, const void *, size_t, const void *, size_t);
+/* A request id, never 0. */
+uint32_t runner_cs_id(struct runner *);
+/* Give the next waiting job to the compile server if it is free. */
+void runner_compile_next(struct runner *);
+/* Handle complete answers from the compile server. */
+void runner_cs_parse(struct runner *, struct runner_proc *);
+
+/* runner-pool.c */
+
+/* Start run JVMs until the pool (plus waiting jobs) is covered. */
+void runner_pool_fill(struct runner *);
+/* Give waiting jobs to warm JVMs (trusted: to the compile server). */
+void runner_dispatch(struct runner *);
+/* Finish the running job of a run JVM and retire the JVM. */
+void runner_run_finish(
+    struct runner_proc *, enum runner_status, const char *, size_t);
+/* Parse a run JVM's control records: 'R' (ready), then one result. */
+void runner_run_parse(struct runner_proc *);
+/* A job's time limit (timer callback; run JVM or trusted). */
+int64_t runner_run_timeout(struct ev *, void *);
+/* The run JVM exited without a result record (or after System.exit). */
+void runner_run_exited(struct runner_proc *);
+
+/* runner-trusted.c */
+
+/* Free a trusted run, unlinking its job and timer. */
+void runner_run_free(struct runner_run *);
+/* Hand waiting jobs to the compile server, up to runs_max at once. */
+void runner_trusted_dispatch(struct runner *);
+/* Timed out or cancelled: tell the server to stop the job. */
+void runner_trusted_stop(struct runner_job *);
+/* RESULT or GONE from the compile server. */
+void runner_trusted_answer(
+    struct runner *, uint32_t, int, const uint8_t *, uint32_t);
+/* The server is gone with its trusted jobs: run them again or fail them. */
+void runner_runs_lost(struct runner *, const char *, int);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * runner-pool.c: the pool of pre-started sandboxed run JVMs: filling it
+ * (with a backoff when they fail to start), giving compiled jobs to warm
+ * ones, their result records, the jobs' time limit and what a run JVM's
+ * exit status means for its job.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "ev.h"
+#include "log.h"
+#include "runner-int.h"
+#include "sandbox.h"
+#include "xmalloc.h"
+
+static int64_t
+runner_pool_timer(struct ev *ev, void *arg)
+{
+	struct runner *r = arg;
+
+	r->pool_timer = 0;
+	runner_pool_fill(r);
+	return EV_TIMER_STOP;
+}
+
+/* Start run JVMs until the pool (plus waiting jobs) is covered. */
+void
+runner_pool_fill(struct runner *r)
+{
+	struct runner_proc *p;
+	int want;
+
+	if (r->pool_timer != 0 || r->trusted)
+		return; /* backing off after failures; no run JVMs */
+	want = r->pool_size + r->nrun_q;
+	while (r->nstarting + r->nready < want &&
+	    r->nstarting + r->nready + r->nbusy <
+		r->pool_size + r->max_running) {
+		if ((p = runner_proc_start(r, 0)) == NULL) {
+			r->pool_timer =
+			    ev_add_timer(r->ev, 1000, runner_pool_timer, r);
+			return;
+		}
+		r->jvm_starts++;
+		TAILQ_INSERT_TAIL(&r->procs, p, entry);
+		p->listed = 1;
+		r->nstarting++;
+	}
+}
+
+/* Give waiting jobs to warm JVMs. */
+void
+runner_dispatch(struct runner *r)
+{
+	struct runner_job *job;
+	struct runner_proc *p;
+
+	if (r->trusted) {
+		runner_trusted_dispatch(r);
+		return;
+	}
+	while ((job = TAILQ_FIRST(&r->run_q)) != NULL) {
+		TAILQ_FOREACH(p, &r->procs, entry)
+		if (p->state == RUNNER_PROC_READY)
+			break;
+		if (p == NULL)
+			break;
+		TAILQ_REMOVE(&r->run_q, job, entry);
+		r->nrun_q--;
+		p->state = RUNNER_PROC_BUSY;
+		r->nready--;
+		r->nbusy++;
+		p->job = job;
+		job->proc = p;
+		job->state = RUNNER_JOB_RUNNING;
+		job->t_run = ev_now(r->ev);
+		/* Output from warming up is not the job's. */
+		buf_reset(&p->buf[RUNNER_OUT]);
+		buf_reset(&p->buf[RUNNER_ERR]);
+		/*
+		 * The class bytes, then the job's stdin, then end of file:
+		 * written as the pipe drains, while its output is read.
+		 */
+		buf_add(&p->buf[RUNNER_IN], buf_data(&job->payload),
+		    buf_len(&job->payload));
+		buf_free(&job->payload);
+		if (job->in != NULL)
+			buf_add(&p->buf[RUNNER_IN], job->in, job->in_len);
+		free(job->in);
+		job->in = NULL;
+		p->in_close = 1;
+		runner_proc_flush(p);
+		job->timer = ev_add_timer(
+		    r->ev, job->timeout_ms, runner_run_timeout, job);
+	}
+	runner_pool_fill(r);
+}
+
+/* Finish the running job of p and retire p. */
+void
+runner_run_finish(struct runner_proc *p, enum runner_status status,
+    const char *body, size_t len)
+{
+	struct runner_job *job = p->job;
+
+	if (job != NULL)
+		runner_job_finish(job, status, body, len);
+	runner_proc_done(p);
+}
+
+static void
+runner_run_drain(struct runner_proc *p)
+{
+	runner_proc_read(p, RUNNER_OUT, p->r->output_max);
+	runner_proc_read(p, RUNNER_ERR, p->r->output_max);
+}
+
+/* A result record from the harness. */
+static void
+runner_run_record(struct runner_proc *p, int kind, const char *d, size_t len)
+{
+	struct runner *r = p->r;
+	struct runner_job *job = p->job;
+	struct buf *out = &p->buf[RUNNER_OUT];
+	struct runner_result res;
+
+	runner_run_drain(p);
+	if (buf_len(out) > r->output_max ||
+	    buf_len(&p->buf[RUNNER_ERR]) > r->output_max)
+		kind = 'P';
+	if (runner_record_result(
+		r, kind, d, len, buf_cstr(out), buf_len(out), &res) == 0) {
+		runner_run_finish(p, res.status, res.body, res.body_len);
+		return;
+	}
+	switch (kind) {
+	case 'X':
+		/* System.exit: the exit status completes the story. */
+		if (job != NULL) {
+			job->exited = 1;
+			job->main = len > 0 && d[0] == 'M';
+		}
+		break;
+	default:
+		log_warn("runner: run JVM pid %ld: bad record %d",
+		    (long)p->sp.pid, kind);
+		break;
+	}
+}
+
+/* Parse control records: 'R' (ready), then one result. */
+void
+runner_run_parse(struct runner_proc *p)
+{
+	struct runner *r = p->r;
+	struct buf *b = &p->buf[RUNNER_CTL];
+	const uint8_t *d;
+	char *payload;
+	uint32_t len;
+	int kind;
+
+	while (p->state != RUNNER_PROC_DONE && buf_len(b) >= 5) {
+		d = buf_data(b);
+		kind = d[0];
+		len = runner_get32(d + 1);
+		if (buf_len(b) < 5 + (size_t)len)
+			return;
+		if (kind == 'R' && p->state == RUNNER_PROC_STARTING) {
+			r->nstarting--;
+			r->nready++;
+			p->state = RUNNER_PROC_READY;
+			r->run_fails = 0;
+			log_debug("runner: run JVM pid %ld ready in %lld ms",
+			    (long)p->sp.pid,
+			    (long long)(ev_now(r->ev) - p->started));
+			buf_consume(b, 5 + (size_t)len);
+			runner_dispatch(r);
+			continue;
+		}
+		/* A NUL-terminated copy for the callback. */
+		payload = xstrndup((const char *)d + 5, len);
+		buf_consume(b, 5 + (size_t)len);
+		runner_run_record(p, kind, payload, len);
+		free(payload);
+	}
+}
+
+int64_t
+runner_run_timeout(struct ev *ev, void *arg)
+{
+	struct runner_job *job = arg;
+	struct runner_proc *p = job->proc;
+	char *limit, *text;
+
+	job->timer = 0;
+	if (p == NULL && job->run == NULL)
+		return EV_TIMER_STOP;
+	limit = runner_fmt_ms(job->timeout_ms);
+	xasprintf(&text, "Time limit exceeded (%s)", limit);
+	if (job->run != NULL) {
+		runner_trusted_stop(job);
+		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
+	} else {
+		runner_run_drain(p);
+		runner_run_finish(p, RUNNER_TIMEOUT, text, strlen(text));
+	}
+	free(text);
+	free(limit);
+	return EV_TIMER_STOP;
+}
+
+/* The run JVM exited without a result record (or after System.exit). */
+void
+runner_run_exited(struct runner_proc *p)
+{
+	struct runner *r = p->r;
+	struct runner_job *job = p->job;
+	struct buf text;
+	int st = p->sp.status, code = -1, sig = 0;
+	char *tail;
+
+	if (WIFEXITED(st))
+		code = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		sig = WTERMSIG(st);
+	/* bwrap reports a signal as 128 + signal. */
+	if (sandbox_mode(r->sb) != SANDBOX_NONE && code > 128) {
+		sig = code - 128;
+		code = -1;
+	}
+
+	if (job == NULL) {
+		if (p->state != RUNNER_PROC_STARTING)
+			return;
+		r->run_fails++;
+		r->jvm_failures++;
+		tail = runner_proc_errtail(p);
+		log_warn("runner: run JVM pid %ld failed to start (%s %d)%s%s",
+		    (long)p->sp.pid, sig ? "signal" : "status",
+		    sig ? sig : code, *tail != '\0' ? ": " : "", tail);
+		if (r->run_fails >= RUNNER_FAILS_MAX) {
+			buf_init(&text);
+			buf_printf(&text, "run JVMs fail to start (%s)",
+			    *tail != '\0' ? tail : "no message");
+			runner_fail_queue(r, &r->run_q, buf_cstr(&text));
+			buf_free(&text);
+		}
+		free(tail);
+		if (r->pool_timer == 0) {
+			int64_t delay = 250LL
+			    << (r->run_fails < 8 ? r->run_fails : 7);
+			if (delay > RUNNER_BACKOFF_MAX_MS)
+				delay = RUNNER_BACKOFF_MAX_MS;
+			r->pool_timer =
+			    ev_add_timer(r->ev, delay, runner_pool_timer, r);
+		}
+		return;
+	}
+
+	runner_run_drain(p);
+	if (buf_len(&p->buf[RUNNER_OUT]) > r->output_max ||
+	    buf_len(&p->buf[RUNNER_ERR]) > r->output_max) {
+		runner_run_finish(p, RUNNER_OUTPUT_LIMIT, r->output_text,
+		    strlen(r->output_text));
+		return;
+	}
+	if (job->exited && job->main && code == 0) {
+		runner_run_finish(p, RUNNER_OK, buf_cstr(&p->buf[RUNNER_OUT]),
+		    buf_len(&p->buf[RUNNER_OUT]));
+		return;
+	}
+	if (sandbox_oom(&p->sp)) {
+		runner_run_finish(p, RUNNER_MEMORY_LIMIT, r->memory_text,
+		    strlen(r->memory_text));
+		return;
+	}
+	buf_init(&text);
+	buf_puts(&text, "Could not create and run instance of class\n");
+	if (job->exited)
+		runner_exit_text(&text, code, job->main);
+	else if (sig == SIGXCPU)
+		buf_puts(&text, "the job used up its CPU time limit");
+	else if (sig != 0)
+		buf_printf(&text, "the job's JVM was killed by signal %d", sig);
+	else
+		buf_printf(&text,
+		    "the job's JVM exited with status %d "
+		    "without a result",
+		    code);
+	if (!job->exited && buf_len(&p->buf[RUNNER_ERR]) > 0) {
+		tail = runner_proc_errtail(p);
+		buf_printf(&text, "\n%s", tail);
+		free(tail);
+	}
+	runner_run_finish(
+	    p, RUNNER_RUNTIME_ERROR, buf_cstr(&text), buf_len(&text));
+	buf_free(&text);
+}
