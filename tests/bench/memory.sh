@@ -6,12 +6,13 @@
 # check; numbers go to docs/BENCHMARKS.md.
 #
 #	tests/bench/memory.sh [JOBS]	(from a build directory)
+#	JOB_MODE=trusted tests/bench/memory.sh	(job-mode trusted)
 . "$(dirname "$0")/../integration/lib.sh"
 
 jobs=${1:-20}
 JAR="$top_builddir/jdp-runner.jar"
 [ -f "$JAR" ] || { echo "no $JAR: run make first"; exit 1; }
-make_cluster 7 "runner-jar $JAR"
+make_cluster 7 "runner-jar $JAR" "job-mode ${JOB_MODE:-sandbox}"
 for i in 7 6 5 4 3 2 1 0; do
 	start_node "$i"
 done
