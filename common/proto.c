@@ -170,7 +170,7 @@ proto_result_status_name(int status)
 {
 	static const char *names[PROTO_RESULT_NSTATUS] = {"ok", "compile_error",
 	    "runtime_error", "timeout", "memory_limit", "output_limit",
-	    "rejected"};
+	    "rejected", "not_ready"};
 
 	if (status < 0 || status >= PROTO_RESULT_NSTATUS)
 		return "unknown";

@@ -5,7 +5,8 @@
  * in proto.c, next to each other.
  *
  * Version history (WIRE_VERSION in wire.h):
- *	1	first version: election, gossip and work messages.
+ *	1	first version: election, gossip and work messages (RESULT
+ *		status 7, not_ready, added before the first release).
  *
  * Types are numbered in blocks:
  *	1-15	election (UDP)
@@ -174,9 +175,15 @@ enum proto_result_status {
 	PROTO_RESULT_TIMEOUT = 3,
 	PROTO_RESULT_MEMORY_LIMIT = 4,
 	PROTO_RESULT_OUTPUT_LIMIT = 5,
-	PROTO_RESULT_REJECTED = 6
+	PROTO_RESULT_REJECTED = 6,
+	/*
+	 * Follower to leader only: the runner is still starting (its compile
+	 * server has not been ready yet); give the job to another follower.
+	 * The follower keeps no such result, and it counts as no try.
+	 */
+	PROTO_RESULT_NOT_READY = 7
 };
-#define PROTO_RESULT_NSTATUS 7
+#define PROTO_RESULT_NSTATUS 8
 
 /* Spans point into the decoded payload. */
 struct proto_work {

@@ -223,6 +223,7 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 			    (long long)(ev_now(r->ev) - p->started));
 			p->state = RUNNER_PROC_READY;
 			r->cs_fails = 0;
+			r->cs_was_ready = 1;
 			/* JDK 17 warns of the security manager (trusted). */
 			buf_reset(&p->buf[RUNNER_ERR]);
 		} else if (kind == RUNNER_CS_RESULT || kind == RUNNER_CS_GONE) {

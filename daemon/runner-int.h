@@ -139,6 +139,7 @@ struct runner {
 	uint64_t cs_timer; /* compile limit */
 	uint64_t cs_restart_timer;
 	int cs_fails;
+	int cs_was_ready; /* the compile server has been ready once */
 	uint32_t cs_seq;
 
 	struct runner_runs runs; /* trusted jobs in the compile server */

@@ -53,6 +53,12 @@ runner_status_name(enum runner_status s)
 	return runner_status_names[s];
 }
 
+int
+runner_ready(const struct runner *r)
+{
+	return r->cs_was_ready;
+}
+
 const char *
 runner_sandbox(const struct runner *r)
 {

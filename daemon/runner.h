@@ -87,6 +87,11 @@ void runner_free(struct runner *);
  */
 uint64_t runner_submit(struct runner *, const char *, size_t, const char *,
     size_t, int64_t, runner_cb, void *);
+/*
+ * 1 once the compile server has been ready (it stays 1 across restarts):
+ * before, a job would wait for a cold start, so followers send work back.
+ */
+int runner_ready(const struct runner *);
 /* Cancel a job: its processes are killed and its callback never runs. */
 void runner_cancel(struct runner *, uint64_t);
 /* Append Prometheus text: jobs by status, pool, compile server restarts. */

@@ -146,6 +146,7 @@ struct work {
 	uint64_t received;
 	uint64_t dispatched;
 	uint64_t reassigned;
+	uint64_t not_ready; /* follower: WORK sent back, runner starting */
 	uint64_t attached; /* retried id still in flight */
 	uint64_t answered_held; /* retried id answered at once */
 	uint64_t collected_running;
@@ -553,6 +554,28 @@ work_leader_ack_follower(struct work *w, int from, uint64_t id)
 }
 
 /*
+ * Follower `from` sent job j back, its runner still starting: skip it a
+ * while and give the job to another, without counting a try. Nothing is
+ * stored or acknowledged (the follower kept nothing).
+ */
+static void
+work_leader_not_ready(struct work *w, int from, struct work_job *j)
+{
+	struct work_peer *p;
+
+	if ((p = work_peer(w, from)) != NULL)
+		p->retry_at = ev_now(w->ev) + WORK_RETRY_MS;
+	if (j == NULL || j->state != WORK_RUNNING || j->follower != from ||
+	    buf_len(&j->work) == 0)
+		return;
+	log_info("job %llx: follower [%d] not ready yet, trying another",
+	    (unsigned long long)j->id, from);
+	w->reassigned++;
+	work_leader_enqueue(w, j);
+	work_leader_dispatch(w);
+}
+
+/*
  * A RESULT payload for id from follower `from` (which may be this node, for
  * a job it ran as a follower before it took office).
  */
@@ -571,6 +594,10 @@ work_leader_take_result(
 	}
 	w->leader_results++;
 	j = work_table_find(&w->ljobs, id);
+	if (pr.status == PROTO_RESULT_NOT_READY) {
+		work_leader_not_ready(w, from, j);
+		return;
+	}
 	if (j == NULL && work_leader_recently_acked(w, id)) {
 		/* Already delivered and acknowledged: a late duplicate. */
 		w->duplicates++;
@@ -780,6 +807,33 @@ work_follower_done(const struct proto_result *r, void *arg)
 		    buf_len(&j->result));
 }
 
+/*
+ * WORK while the runner is still starting: tell the leader at once and keep
+ * nothing (it gives the job to another follower; a new leader asking for
+ * last work hears nothing of it, the gateway's resend brings it back).
+ */
+static void
+work_follower_not_ready(
+    struct work *w, struct work_conn *c, uint64_t id, int leader)
+{
+	static const char why[] = "the runner is still starting\n";
+	struct proto_result r;
+	struct buf b;
+
+	memset(&r, 0, sizeof r);
+	r.status = PROTO_RESULT_NOT_READY;
+	r.node = (uint16_t)w->self->id;
+	r.body = (const uint8_t *)why;
+	r.body_len = sizeof why - 1;
+	buf_init(&b);
+	proto_result_encode(&b, &r);
+	w->not_ready++;
+	log_info("job %llx from leader [%d]: not ready, sent back",
+	    (unsigned long long)id, leader);
+	work_send(w, c, PROTO_RESULT, id, buf_data(&b), buf_len(&b));
+	buf_free(&b);
+}
+
 /* WORK from a leader. */
 static void
 work_follower_on_work(
@@ -803,6 +857,11 @@ work_follower_on_work(
 			work_send(w, c, PROTO_RESULT, j->id,
 			    buf_data(&j->result), buf_len(&j->result));
 		}
+		return;
+	}
+	if (w->hooks.run != NULL && w->hooks.ready != NULL &&
+	    !w->hooks.ready(w->hooks.arg)) {
+		work_follower_not_ready(w, c, m->h.reqid, m->h.sender);
 		return;
 	}
 	j = work_table_add(w, &w->fjobs, m->h.reqid);
@@ -1262,6 +1321,12 @@ work_glue_cancel(void *arg, uint64_t handle)
 	}
 }
 
+static int
+work_glue_ready(void *arg)
+{
+	return runner_ready(((struct work_glue *)arg)->runner);
+}
+
 static void
 work_glue_free(struct work_glue *g)
 {
@@ -1296,6 +1361,7 @@ work_new_node(struct ev *ev, const struct conf *conf, int self,
 	if (runner != NULL) {
 		h.run = work_glue_run;
 		h.cancel = work_glue_cancel;
+		h.ready = work_glue_ready;
 	}
 	w = work_new(ev, conf, self, cluster_incarnation(cluster), key, &h);
 	w->glue = g;
@@ -1353,6 +1419,7 @@ work_write_metrics(const struct work *w, struct buf *b)
 	buf_metric(b, "counter", "jdp_work_frames_received_total", w->received);
 	buf_metric(b, "counter", "jdp_work_dispatched_total", w->dispatched);
 	buf_metric(b, "counter", "jdp_work_reassigned_total", w->reassigned);
+	buf_metric(b, "counter", "jdp_work_not_ready_total", w->not_ready);
 	buf_printf(b,
 	    "# TYPE jdp_work_retries_total counter\n"
 	    "jdp_work_retries_total{outcome=\"attached\"} %llu\n"

@@ -48,6 +48,11 @@ struct work_hooks {
 	    void *, uint64_t, const struct proto_work *, work_done_cb, void *);
 	/* Stop a job; done must not be called for it afterwards. */
 	void (*cancel)(void *, uint64_t);
+	/*
+	 * 1 once the runner can take jobs (its compile server has started);
+	 * before, WORK is answered NOT_READY. NULL: always ready.
+	 */
+	int (*ready)(void *);
 };
 
 /*

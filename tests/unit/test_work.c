@@ -51,6 +51,7 @@ struct fnode {
 	struct work *work;
 	struct gateway *gw;
 	int runs;
+	int warming; /* its runner is still starting */
 };
 static struct fnode nodes[NNODES];
 
@@ -144,6 +145,12 @@ hook_run(void *arg, uint64_t id, const struct proto_work *pw, work_done_cb done,
 	return (uint64_t)(j - fjobs) + 1;
 }
 
+static int
+hook_ready(void *arg)
+{
+	return !((struct fnode *)arg)->warming;
+}
+
 static void
 hook_cancel(void *arg, uint64_t h)
 {
@@ -206,6 +213,7 @@ node_start(int id)
 	if (id != 0) {
 		h.run = hook_run;
 		h.cancel = hook_cancel;
+		h.ready = hook_ready;
 	}
 	a = net_addr_offset(&conf_find_node(conf, id)->addr, CONF_TCP_OFFSET);
 	n->listen_fd = net_tcp_listen(&a, 128, &cause);
@@ -692,6 +700,45 @@ test_runner_elected(void)
 	client_free(&c);
 }
 
+/*
+ * Followers whose runner is still starting send work back: it waits at the
+ * leader (not refused, not counted as a try) and runs on the first
+ * follower that is ready.
+ */
+static void
+test_warming(void)
+{
+	struct client c;
+	int i, r3 = nodes[3].runs, good = 0;
+
+	for (i = 2; i < NNODES; i++)
+		nodes[i].warming = 1;
+	client_start(
+	    &c, "POST", "/compileandrun", "text/x-java-source", "warm-up");
+	spin(1200);
+	ok(!client_poll(&c),
+	    "while every follower warms up a job waits (not refused)");
+	is_int(runs_of("warm-up"), 0, "and runs nowhere");
+	nodes[3].warming = 0;
+	client_wait(&c, 5000);
+	ok(c.status == 200 && strcmp(c.body, "ran:warm-up") == 0,
+	    "it runs once a follower is ready (%d)", c.status);
+	client_free(&c);
+	for (i = 0; i < 4; i++) {
+		char src[32], want[40];
+
+		snprintf(src, sizeof src, "warm-%d", i);
+		snprintf(want, sizeof want, "ran:%s", src);
+		post(&c, src);
+		good += c.status == 200 && strcmp(c.body, want) == 0;
+		client_free(&c);
+	}
+	is_int(good, 4, "four more jobs, four right answers");
+	is_int(nodes[3].runs - r3, 5, "all five on the one ready follower");
+	for (i = 2; i < NNODES; i++)
+		nodes[i].warming = 0;
+}
+
 static void
 test_no_leader(void)
 {
@@ -793,6 +840,7 @@ main(void)
 	test_cache();
 	test_concurrent();
 	test_same_leader_new_term();
+	test_warming();
 	conf->queue_max = 2;
 	test_no_leader();
 	conf->queue_max = 1000;
