@@ -158,15 +158,20 @@ OLD=$LEADER
 OLDEPOCH=$EPOCH
 
 # mark ID: remember where node ID's summary log ends; handed N: since the
-# mark, the leader handed out at least N jobs, the last to follower $F.
+# mark, the leader handed out at least N jobs that a follower kept (one
+# whose runner was still starting sends a job back: "not ready yet"), the
+# last to follower $F.
 mark() {
 	LOG="$T/log/node-$1.summary.log"
 	OFF=$(wc -c <"$LOG")
 }
 
 handed() {
-	_f=$(tail -c +$((OFF + 1)) "$LOG" |
-	    sed -n 's/.*: job [0-9a-f]* to follower \[\([0-9]*\)\]$/\1/p')
+	_f=$(tail -c +$((OFF + 1)) "$LOG" | awk '
+	    / to follower \[[0-9]+\]$/ { at[$(NF - 3)] = $NF; order[++n] = $(NF - 3) }
+	    / not ready yet, trying another$/ { id = $(NF - 7); sub(":", "", id); delete at[id] }
+	    END { for (i = 1; i <= n; i++) if (order[i] in at && !seen[order[i]]++) print at[order[i]] }' |
+	    tr -d '[]')
 	[ "$(echo "$_f" | grep -c .)" -ge "$1" ] || return 1
 	F=$(echo "$_f" | tail -n 1)
 }
