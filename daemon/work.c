@@ -828,7 +828,7 @@ work_follower_not_ready(
 	buf_init(&b);
 	proto_result_encode(&b, &r);
 	w->not_ready++;
-	log_info("job %llx from leader [%d]: not ready, sent back",
+	log_info("job %llx sent back to leader [%d]: runner not ready",
 	    (unsigned long long)id, leader);
 	work_send(w, c, PROTO_RESULT, id, buf_data(&b), buf_len(&b));
 	buf_free(&b);
