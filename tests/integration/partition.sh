@@ -158,20 +158,15 @@ OLD=$LEADER
 OLDEPOCH=$EPOCH
 
 # mark ID: remember where node ID's summary log ends; handed N: since the
-# mark, the leader handed out at least N jobs that a follower kept (one
-# whose runner was still starting sends a job back: "not ready yet"), the
-# last to follower $F.
+# mark, the leader handed out at least N jobs, the last to follower $F.
 mark() {
 	LOG="$T/log/node-$1.summary.log"
 	OFF=$(wc -c <"$LOG")
 }
 
 handed() {
-	_f=$(tail -c +$((OFF + 1)) "$LOG" | awk '
-	    / to follower \[[0-9]+\]$/ { at[$(NF - 3)] = $NF; order[++n] = $(NF - 3) }
-	    / not ready yet, trying another$/ { id = $(NF - 7); sub(":", "", id); delete at[id] }
-	    END { for (i = 1; i <= n; i++) if (order[i] in at && !seen[order[i]]++) print at[order[i]] }' |
-	    tr -d '[]')
+	_f=$(tail -c +$((OFF + 1)) "$LOG" |
+	    sed -n 's/.*: job [0-9a-f]* to follower \[\([0-9]*\)\]$/\1/p')
 	[ "$(echo "$_f" | grep -c .)" -ge "$1" ] || return 1
 	F=$(echo "$_f" | tail -n 1)
 }
@@ -186,6 +181,17 @@ collected() {
 	nget "$1" /metrics | sed -n 's/^jdp_work_collected_total{[^}]*} //p' |
 	    awk '{ n += $1 } END { print n + 0 }'
 }
+
+# Jobs must stay where they are handed: a follower whose runner is still
+# starting sends work back (docs/WORK.md), so wait until every runner is up.
+runners_ready() {
+	for _i in 1 2 3 4 5; do
+		grep -q 'compile server ready' "$T/log/node-$_i.summary.log" ||
+			return 1
+	done
+}
+wait_for 120 runners_ready
+ok $? "every peer's compile server is ready"
 
 # --- 1. The leader alone ---------------------------------------------------
 # Three jobs in flight when the leader is cut off, three more sent once the
