@@ -552,6 +552,17 @@ election_handle_vote(struct election *e, const struct proto_vote *v,
 				e->leader_at = now;
 				break;
 			}
+			/*
+			 * Still finalizing the round we decided in, with itself
+			 * as its vote: it has not left, it will lead (or go
+			 * silent, and failure-timeout decides). Tell it ours.
+			 */
+			if (v->state == PROTO_LOOKING && v->epoch == e->round &&
+			    (v->flags & PROTO_VOTE_LEADER) &&
+			    v->leader == e->leader) {
+				election_send(e, p->id, out);
+				break;
+			}
 			/* Our leader left its post. */
 			election_look(e, e->round + 1, now, "leader left", out);
 			election_handle_looking(e, p, now, out);

@@ -311,6 +311,43 @@ t_hear(struct election *e, int64_t now, struct election_out *out, int sender,
 	election_handle_vote(e, &v, now, out);
 }
 
+/*
+ * 2 decides to follow 3 while 3 is still in its finalize wait: 3's LOOKING
+ * notification for itself in that round is no reason to leave (it used to
+ * send 2, and then 3, up an epoch each time).
+ */
+static void
+test_leader_still_finalizing(void)
+{
+	struct election_conf c;
+	struct election_out out;
+	struct election *e;
+	struct t_net t;
+
+	t_init(&t, 3, 0);
+	c = t_conf(&t, 2);
+	election_out_reset(&out);
+	e = election_new(&c, NULL, 0, &out);
+	election_node_up(e, 1, 0, &out);
+	election_node_up(e, 3, 0, &out);
+	t_hear(e, 10, &out, 1, PROTO_LOOKING, 3, 0);
+	t_hear(e, 10, &out, 3, PROTO_LOOKING, 3, 0);
+	election_tick(e, 10 + T_FINALIZE, &out);
+	is_str(election_state_name(election_state(e)), "FOLLOWING",
+	    "2 follows 3 after its finalize wait");
+	election_out_reset(&out);
+	t_hear(e, 20 + T_FINALIZE, &out, 3, PROTO_LOOKING, 3, 0);
+	is_str(election_state_name(election_state(e)), "FOLLOWING",
+	    "3 still finalizing its own round: 2 keeps following");
+	ok(out.nmsg > 0, "and tells 3 its vote");
+	is_int(election_epoch(e), 0, "in epoch 0");
+	t_hear(e, 30 + T_FINALIZE, &out, 3, PROTO_LOOKING, 3, 1);
+	is_str(election_state_name(election_state(e)), "LOOKING",
+	    "3 looking in a later round: 2 looks again");
+	election_free(e);
+	t_free(&t);
+}
+
 static void
 test_three(void)
 {
@@ -966,6 +1003,7 @@ main(void)
 	test_replies();
 	test_finalize_better();
 	test_wait_live_better();
+	test_leader_still_finalizing();
 	test_stepdown_join();
 	test_epoch_max();
 	return tap_done();
