@@ -171,3 +171,16 @@ buf_metric(struct buf *b, const char *type, const char *name, long long value)
 {
 	buf_printf(b, "# TYPE %s %s\n%s %lld\n", name, type, name, value);
 }
+
+void
+buf_metric_type(struct buf *b, const char *type, const char *name)
+{
+	buf_printf(b, "# TYPE %s %s\n", name, type);
+}
+
+void
+buf_metric_label(struct buf *b, const char *name, const char *label,
+    const char *value, long long n)
+{
+	buf_printf(b, "%s{%s=\"%s\"} %lld\n", name, label, value, n);
+}

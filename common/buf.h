@@ -42,6 +42,11 @@ void buf_json_str(struct buf *, const char *, size_t);
  * "# TYPE name type\nname value\n" (type "counter" or "gauge").
  */
 void buf_metric(struct buf *, const char *, const char *, long long);
+/* The TYPE line alone, for a family of labelled samples: type, name. */
+void buf_metric_type(struct buf *, const char *, const char *);
+/* One labelled sample: name{label="value"} n (the value is not escaped). */
+void buf_metric_label(
+    struct buf *, const char *, const char *, const char *, long long);
 /* Unread bytes and their count. */
 uint8_t *buf_data(const struct buf *);
 size_t buf_len(const struct buf *);

@@ -291,6 +291,13 @@ main(void)
 		    "# TYPE jdp_x_total counter\njdp_x_total 42\n"
 		    "# TYPE jdp_y gauge\njdp_y 0\n",
 		    "buf_metric writes a TYPE line and the sample");
+		buf_reset(&m);
+		buf_metric_type(&m, "counter", "jdp_z_total");
+		buf_metric_label(&m, "jdp_z_total", "reason", "tag", 7);
+		is_str(buf_cstr(&m),
+		    "# TYPE jdp_z_total counter\njdp_z_total{reason=\"tag\"} "
+		    "7\n",
+		    "buf_metric_type and buf_metric_label write a family");
 		buf_free(&m);
 	}
 	return tap_done();
