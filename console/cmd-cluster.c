@@ -25,11 +25,11 @@
 #include "jdpctl.h"
 #include "xmalloc.h"
 
-#define CLUSTER_START_WAIT_MS 20000
-#define CLUSTER_STOP_WAIT_MS 5000
+#define CMD_CLUSTER_START_WAIT_MS 20000
+#define CMD_CLUSTER_STOP_WAIT_MS 5000
 
 static int64_t
-cluster_now_ms(void)
+cmd_cluster_now_ms(void)
 {
 	struct timespec ts;
 
@@ -38,7 +38,7 @@ cluster_now_ms(void)
 }
 
 static void
-cluster_sleep_ms(long ms)
+cmd_cluster_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 
@@ -46,7 +46,7 @@ cluster_sleep_ms(long ms)
 }
 
 static int
-cluster_mkdirs(const char *dir)
+cmd_cluster_mkdirs(const char *dir)
 {
 	char *p, *copy = xstrdup(dir);
 	int rc = 0;
@@ -67,7 +67,7 @@ cluster_mkdirs(const char *dir)
 
 /* The pid recorded for node id, if that process is a live jdpd. */
 static pid_t
-cluster_node_pid(const char *dir, int id)
+cmd_cluster_node_pid(const char *dir, int id)
 {
 	char path[4096], buf[512];
 	FILE *f;
@@ -100,7 +100,7 @@ cluster_node_pid(const char *dir, int id)
 }
 
 static void
-cluster_forget(const char *dir, int id)
+cmd_cluster_forget(const char *dir, int id)
 {
 	char path[4096];
 
@@ -110,20 +110,20 @@ cluster_forget(const char *dir, int id)
 
 /* Wait until node id is gone; returns 0, or -1 at the deadline. */
 static int
-cluster_wait_gone(const char *dir, int id, int64_t ms)
+cmd_cluster_wait_gone(const char *dir, int id, int64_t ms)
 {
-	int64_t deadline = cluster_now_ms() + ms;
+	int64_t deadline = cmd_cluster_now_ms() + ms;
 
-	while (cluster_node_pid(dir, id) != 0) {
-		if (cluster_now_ms() > deadline)
+	while (cmd_cluster_node_pid(dir, id) != 0) {
+		if (cmd_cluster_now_ms() > deadline)
 			return -1;
-		cluster_sleep_ms(20);
+		cmd_cluster_sleep_ms(20);
 	}
 	return 0;
 }
 
 static const char *
-cluster_jdpd_path(void)
+cmd_cluster_jdpd_path(void)
 {
 	static char path[4200];
 
@@ -138,7 +138,7 @@ cluster_jdpd_path(void)
 
 /* Start node id of DIR/jdp.conf in the background; its pid, or -1. */
 static pid_t
-cluster_spawn(const char *dir, int id)
+cmd_cluster_spawn(const char *dir, int id)
 {
 	char conf[4096], out[4096], pidf[4096], ids[16];
 	FILE *f;
@@ -165,9 +165,9 @@ cluster_spawn(const char *dir, int id)
 			close(fd);
 		}
 		close_range(3, ~0U, 0); /* the node inherits nothing else */
-		execlp(cluster_jdpd_path(), "jdpd", "-c", conf, "-i", ids, "-f",
-		    (char *)NULL);
-		fprintf(stderr, "jdpctl: %s: %s\n", cluster_jdpd_path(),
+		execlp(cmd_cluster_jdpd_path(), "jdpd", "-c", conf, "-i", ids,
+		    "-f", (char *)NULL);
+		fprintf(stderr, "jdpctl: %s: %s\n", cmd_cluster_jdpd_path(),
 		    strerror(errno));
 		_exit(127);
 	}
@@ -179,7 +179,7 @@ cluster_spawn(const char *dir, int id)
 }
 
 static struct conf *
-cluster_load(const char *dir)
+cmd_cluster_load(const char *dir)
 {
 	struct conf *conf;
 	char path[4096], *cause;
@@ -201,7 +201,7 @@ cluster_load(const char *dir)
 
 /* DIR/jdp.conf if there is a readable, valid one; NULL otherwise. */
 static struct conf *
-cluster_load_quiet(const char *dir)
+cmd_cluster_load_quiet(const char *dir)
 {
 	struct conf *conf;
 	char path[4096], *cause;
@@ -216,27 +216,27 @@ cluster_load_quiet(const char *dir)
 
 /* GET url answers 200 within the deadline. */
 static int
-cluster_wait_http(const char *url, int64_t ms)
+cmd_cluster_wait_http(const char *url, int64_t ms)
 {
 	struct buf b;
 	const char *err;
-	int64_t deadline = cluster_now_ms() + ms;
+	int64_t deadline = cmd_cluster_now_ms() + ms;
 	long st;
 
 	buf_init(&b);
 	for (;;) {
 		buf_reset(&b);
 		st = jdpctl_http_get(url, &b, &err);
-		if (st == 200 || cluster_now_ms() > deadline)
+		if (st == 200 || cmd_cluster_now_ms() > deadline)
 			break;
-		cluster_sleep_ms(50);
+		cmd_cluster_sleep_ms(50);
 	}
 	buf_free(&b);
 	return st == 200 ? 0 : -1;
 }
 
 static int
-cluster_node_url(
+cmd_cluster_node_url(
     const struct conf *conf, int id, const char *path, char *url, size_t len)
 {
 	const struct conf_node *n = conf_find_node(conf, id);
@@ -249,7 +249,7 @@ cluster_node_url(
 }
 
 static int
-cluster_write_files(
+cmd_cluster_write_files(
     const char *dir, int peers, int base, int http, const char *timing)
 {
 	char path[4096], jar[4200];
@@ -295,7 +295,7 @@ cluster_write_files(
 }
 
 static int
-cluster_start(int argc, char **argv)
+cmd_cluster_start(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"base-port", required_argument, NULL, 'b'},
@@ -352,13 +352,13 @@ cluster_start(int argc, char **argv)
 		return JDPCTL_USAGE;
 	}
 	dir = jdpctl_dir(dir);
-	if (cluster_mkdirs(dir) == -1) {
+	if (cmd_cluster_mkdirs(dir) == -1) {
 		jdpctl_warnx("%s: %s", dir, strerror(errno));
 		return JDPCTL_USAGE;
 	}
-	if ((conf = cluster_load_quiet(dir)) != NULL) {
+	if ((conf = cmd_cluster_load_quiet(dir)) != NULL) {
 		for (i = 0; i < conf->nnodes; i++) {
-			if (cluster_node_pid(dir, conf->nodes[i].id) != 0) {
+			if (cmd_cluster_node_pid(dir, conf->nodes[i].id) != 0) {
 				jdpctl_warnx("a cluster is already running in "
 					     "%s (jdpctl cluster stop -d %s)",
 				    dir, dir);
@@ -368,20 +368,21 @@ cluster_start(int argc, char **argv)
 		}
 		conf_free(conf);
 	}
-	if (cluster_write_files(
+	if (cmd_cluster_write_files(
 		dir, (int)peers, (int)base, (int)http, timing) == -1 ||
-	    (conf = cluster_load(dir)) == NULL)
+	    (conf = cmd_cluster_load(dir)) == NULL)
 		return JDPCTL_USAGE;
 	for (i = 0; i < conf->nnodes; i++) {
-		if (cluster_spawn(dir, conf->nodes[i].id) == -1) {
+		if (cmd_cluster_spawn(dir, conf->nodes[i].id) == -1) {
 			jdpctl_warnx("fork: %s", strerror(errno));
 			rc = JDPCTL_USAGE;
 		}
 	}
 	for (i = 0; i < conf->nnodes && rc == JDPCTL_OK; i++) {
-		cluster_node_url(
+		cmd_cluster_node_url(
 		    conf, conf->nodes[i].id, "/health", url, sizeof url);
-		if (cluster_wait_http(url, CLUSTER_START_WAIT_MS) == -1) {
+		if (cmd_cluster_wait_http(url, CMD_CLUSTER_START_WAIT_MS) ==
+		    -1) {
 			jdpctl_warnx(
 			    "node %d did not come up; see %s/node-%d.out",
 			    conf->nodes[i].id, dir, conf->nodes[i].id);
@@ -395,7 +396,7 @@ cluster_start(int argc, char **argv)
 }
 
 static int
-cluster_stop(int argc, char **argv)
+cmd_cluster_stop(int argc, char **argv)
 {
 	const char *dir = NULL;
 	struct conf *conf;
@@ -409,22 +410,22 @@ cluster_stop(int argc, char **argv)
 		dir = optarg;
 	}
 	dir = jdpctl_dir(dir);
-	if ((conf = cluster_load(dir)) == NULL)
+	if ((conf = cmd_cluster_load(dir)) == NULL)
 		return JDPCTL_USAGE;
 	for (i = 0; i < conf->nnodes; i++) {
-		if ((pid = cluster_node_pid(dir, conf->nodes[i].id)) != 0) {
+		if ((pid = cmd_cluster_node_pid(dir, conf->nodes[i].id)) != 0) {
 			kill(pid, SIGTERM);
 			stopped++;
 		}
 	}
 	for (i = 0; i < conf->nnodes; i++) {
-		if (cluster_wait_gone(
-			dir, conf->nodes[i].id, CLUSTER_STOP_WAIT_MS) == -1) {
-			pid = cluster_node_pid(dir, conf->nodes[i].id);
+		if (cmd_cluster_wait_gone(dir, conf->nodes[i].id,
+			CMD_CLUSTER_STOP_WAIT_MS) == -1) {
+			pid = cmd_cluster_node_pid(dir, conf->nodes[i].id);
 			if (pid != 0)
 				kill(pid, SIGKILL);
 		}
-		cluster_forget(dir, conf->nodes[i].id);
+		cmd_cluster_forget(dir, conf->nodes[i].id);
 	}
 	printf("stopped %d node%s\n", stopped, stopped == 1 ? "" : "s");
 	conf_free(conf);
@@ -432,19 +433,19 @@ cluster_stop(int argc, char **argv)
 }
 
 static int
-cluster_exec(int argc, char **argv)
+cmd_cluster_exec(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "start") == 0)
-		return cluster_start(argc - 1, argv + 1);
+		return cmd_cluster_start(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "stop") == 0)
-		return cluster_stop(argc - 1, argv + 1);
+		return cmd_cluster_stop(argc - 1, argv + 1);
 	jdpctl_warnx("usage: jdpctl cluster start|stop [options]");
 	return JDPCTL_USAGE;
 }
 
 /* Parse "ID [-d DIR]" for kill and restart. */
 static int
-cluster_parse_id(int argc, char **argv, int *id, const char **dir)
+cmd_cluster_parse_id(int argc, char **argv, int *id, const char **dir)
 {
 	char *end;
 	int ch;
@@ -466,29 +467,29 @@ cluster_parse_id(int argc, char **argv, int *id, const char **dir)
 }
 
 static int
-cluster_kill(int argc, char **argv)
+cmd_cluster_kill(int argc, char **argv)
 {
 	const char *dir;
 	pid_t pid;
 	int id;
 
-	if (cluster_parse_id(argc, argv, &id, &dir) == -1) {
+	if (cmd_cluster_parse_id(argc, argv, &id, &dir) == -1) {
 		jdpctl_warnx("usage: jdpctl kill ID [-d DIR]");
 		return JDPCTL_USAGE;
 	}
-	if ((pid = cluster_node_pid(dir, id)) == 0) {
+	if ((pid = cmd_cluster_node_pid(dir, id)) == 0) {
 		jdpctl_warnx("node %d is not running (in %s)", id, dir);
 		return JDPCTL_USAGE;
 	}
 	kill(pid, SIGKILL);
-	cluster_wait_gone(dir, id, CLUSTER_STOP_WAIT_MS);
-	cluster_forget(dir, id);
+	cmd_cluster_wait_gone(dir, id, CMD_CLUSTER_STOP_WAIT_MS);
+	cmd_cluster_forget(dir, id);
 	printf("killed node %d (pid %ld)\n", id, (long)pid);
 	return JDPCTL_OK;
 }
 
 static int
-cluster_restart(int argc, char **argv)
+cmd_cluster_restart(int argc, char **argv)
 {
 	const char *dir;
 	struct conf *conf;
@@ -496,25 +497,26 @@ cluster_restart(int argc, char **argv)
 	pid_t pid;
 	int id, rc = JDPCTL_OK;
 
-	if (cluster_parse_id(argc, argv, &id, &dir) == -1) {
+	if (cmd_cluster_parse_id(argc, argv, &id, &dir) == -1) {
 		jdpctl_warnx("usage: jdpctl restart ID [-d DIR]");
 		return JDPCTL_USAGE;
 	}
-	if ((conf = cluster_load(dir)) == NULL)
+	if ((conf = cmd_cluster_load(dir)) == NULL)
 		return JDPCTL_USAGE;
-	if (cluster_node_url(conf, id, "/health", url, sizeof url) == -1) {
+	if (cmd_cluster_node_url(conf, id, "/health", url, sizeof url) == -1) {
 		jdpctl_warnx("no node %d in %s/jdp.conf", id, dir);
 		conf_free(conf);
 		return JDPCTL_USAGE;
 	}
-	if ((pid = cluster_node_pid(dir, id)) != 0) {
+	if ((pid = cmd_cluster_node_pid(dir, id)) != 0) {
 		kill(pid, SIGTERM);
-		if (cluster_wait_gone(dir, id, CLUSTER_STOP_WAIT_MS) == -1)
+		if (cmd_cluster_wait_gone(dir, id, CMD_CLUSTER_STOP_WAIT_MS) ==
+		    -1)
 			kill(pid, SIGKILL);
-		cluster_wait_gone(dir, id, CLUSTER_STOP_WAIT_MS);
+		cmd_cluster_wait_gone(dir, id, CMD_CLUSTER_STOP_WAIT_MS);
 	}
-	if ((pid = cluster_spawn(dir, id)) == -1 ||
-	    cluster_wait_http(url, CLUSTER_START_WAIT_MS) == -1) {
+	if ((pid = cmd_cluster_spawn(dir, id)) == -1 ||
+	    cmd_cluster_wait_http(url, CMD_CLUSTER_START_WAIT_MS) == -1) {
 		jdpctl_warnx(
 		    "node %d did not come up; see %s/node-%d.out", id, dir, id);
 		rc = JDPCTL_UNREACHABLE;
@@ -526,8 +528,8 @@ cluster_restart(int argc, char **argv)
 
 const struct jdpctl_cmd cmd_cluster = {"cluster",
     "start|stop [-n PEERS] [-d DIR] ...", "start or stop a local cluster",
-    cluster_exec};
-const struct jdpctl_cmd cmd_kill = {
-    "kill", "ID [-d DIR]", "SIGKILL a node of the local cluster", cluster_kill};
+    cmd_cluster_exec};
+const struct jdpctl_cmd cmd_kill = {"kill", "ID [-d DIR]",
+    "SIGKILL a node of the local cluster", cmd_cluster_kill};
 const struct jdpctl_cmd cmd_restart = {"restart", "ID [-d DIR]",
-    "start a node of the local cluster again", cluster_restart};
+    "start a node of the local cluster again", cmd_cluster_restart};
