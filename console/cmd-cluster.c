@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "client.h"
 #include "conf.h"
 #include "hash.h"
 #include "jdpctl.h"
@@ -226,7 +227,7 @@ cmd_cluster_wait_http(const char *url, int64_t ms)
 	buf_init(&b);
 	for (;;) {
 		buf_reset(&b);
-		st = jdpctl_http_get(url, &b, &err);
+		st = client_get(url, &b, NULL, &err);
 		if (st == 200 || cmd_cluster_now_ms() > deadline)
 			break;
 		cmd_cluster_sleep_ms(50);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "client.h"
 #include "jdpctl.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -59,7 +60,7 @@ logs_find(int id, const char *gw, const char *dir, char *url, size_t len)
 		free(v);
 		return JDPCTL_USAGE;
 	}
-	if (jdpctl_node_url(n->address, url, len) == -1) {
+	if (client_node_url(n->address, url, len) == -1) {
 		jdpctl_warnx("node %d: bad address %s", id, n->address);
 		free(v);
 		return JDPCTL_UNREACHABLE;
@@ -81,7 +82,7 @@ logs_get(const char *base, const char *which, uint64_t *off, size_t *got,
 	snprintf(url, sizeof url, "%s/logs/%s?since=%llu", base, which,
 	    (unsigned long long)*off);
 	buf_init(&body);
-	st = jdpctl_http_get_log(url, &body, &next, err);
+	st = client_get(url, &body, &next, err);
 	*got = 0;
 	if (st == 200) {
 		*got = buf_len(&body);

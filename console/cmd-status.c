@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "client.h"
 #include "jdpctl.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -23,17 +24,10 @@ status_fetch(const char *gw, struct buf *body, struct view *v, int quiet)
 	long st;
 
 	xasprintf(&url, "%s/cluster-info?format=json", gw);
-	st = jdpctl_http_get(url, body, &err);
-	if (st == -1) {
-		if (!quiet)
-			jdpctl_warnx(
-			    "cannot reach the gateway at %s: %s", gw, err);
-		free(url);
-		return JDPCTL_UNREACHABLE;
-	}
+	st = client_get(url, body, NULL, &err);
 	if (st != 200) {
 		if (!quiet)
-			jdpctl_warnx("%s answered HTTP %ld", url, st);
+			jdpctl_warnx("%s", client_error(gw, url, st, err));
 		free(url);
 		return JDPCTL_UNREACHABLE;
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "client.h"
 #include "jdpctl.h"
 #include "submit.h"
 
@@ -43,7 +44,7 @@ submit_classic(const char *gw, const char *src, size_t len)
 
 	buf_init(&out);
 	xasprintf(&url, "%s/compileandrun", gw);
-	st = jdpctl_http_post(
+	st = client_post(
 	    url, "text/x-java-source", src, len, SUBMIT_TIMEOUT_MS, &out, &err);
 	if (st == 200) {
 		submit_print(stdout, (char *)buf_data(&out), buf_len(&out));
@@ -52,11 +53,7 @@ submit_classic(const char *gw, const char *src, size_t len)
 		submit_print(stderr, (char *)buf_data(&out), buf_len(&out));
 		rc = JDPCTL_JOB_ERROR;
 	} else {
-		if (st == -1)
-			jdpctl_warnx(
-			    "cannot reach the gateway at %s: %s", gw, err);
-		else
-			jdpctl_warnx("%s answered HTTP %ld", url, st);
+		jdpctl_warnx("%s", client_error(gw, url, st, err));
 		rc = JDPCTL_UNREACHABLE;
 	}
 	free(url);
@@ -121,12 +118,12 @@ submit_exec(int argc, char **argv)
 	buf_init(&in);
 	buf_init(&out);
 	url = NULL;
-	if (jdpctl_read_file(file, &src) == -1) {
+	if (submit_read_file(file, &src) == -1) {
 		jdpctl_warnx("cannot read %s: %s", file, strerror(errno));
 		rc = JDPCTL_USAGE;
 		goto done;
 	}
-	if (in_file != NULL && jdpctl_read_file(in_file, &in) == -1) {
+	if (in_file != NULL && submit_read_file(in_file, &in) == -1) {
 		jdpctl_warnx("cannot read %s: %s",
 		    strcmp(in_file, "-") == 0 ? "standard input" : in_file,
 		    strerror(errno));
@@ -136,7 +133,7 @@ submit_exec(int argc, char **argv)
 	body = submit_request_json((char *)buf_data(&src), buf_len(&src),
 	    in_file != NULL ? buf_cstr(&in) : NULL, buf_len(&in), timeout);
 	xasprintf(&url, "%s/v1/run", gw);
-	st = jdpctl_http_post(url, "application/json", body, strlen(body),
+	st = client_post(url, "application/json", body, strlen(body),
 	    SUBMIT_TIMEOUT_MS, &out, &err);
 	free(body);
 	if ((st == 404 || st == 405) && (in_file != NULL || timeout > 0)) {
@@ -151,7 +148,7 @@ submit_exec(int argc, char **argv)
 		goto done;
 	}
 	if (st == -1) {
-		jdpctl_warnx("cannot reach the gateway at %s: %s", gw, err);
+		jdpctl_warnx("%s", client_error(gw, url, st, err));
 		rc = JDPCTL_UNREACHABLE;
 		goto done;
 	}

@@ -1,10 +1,12 @@
 /*
- * submit.c: build the /v1/run request and read its answer (json-c).
+ * submit.c: read a job's files, build the /v1/run request and read its
+ * answer (json-c).
  * Statuses: ok, compile_error, runtime_error, timeout, memory_limit,
  * output_limit (job errors), rejected (the cluster did not run it).
  */
 #include "config.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,33 @@ submit_parse(long http, const char *text, size_t len, struct submit_answer *a)
 	a->cached = json_object_object_get_ex(root, "cached", &v) &&
 	    json_object_get_boolean(v);
 	json_object_put(root);
+	return 0;
+}
+
+int
+submit_read_file(const char *path, struct buf *b)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+	int e;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(b, chunk, n);
+	if (ferror(f)) {
+		e = errno;
+		if (f != stdin)
+			fclose(f);
+		errno = e;
+		return -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	buf_cstr(b);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "xmalloc.h"
 
 enum submit_outcome {
@@ -35,6 +36,11 @@ char *submit_request_json(const char *, size_t, const char *, size_t, double);
  * with submit_answer_free), or -1 when the body is not a /v1/run answer.
  */
 int submit_parse(long, const char *, size_t, struct submit_answer *);
+/*
+ * Read a whole file ("-": standard input) into b (NUL-terminated). 0, or -1
+ * with errno set.
+ */
+int submit_read_file(const char *, struct buf *);
 /* Free what submit_parse allocated. */
 void submit_answer_free(struct submit_answer *);
 

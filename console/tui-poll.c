@@ -1,6 +1,7 @@
 /*
- * tui-poll.c: the TUI's polling with the libcurl multi interface, so that
- * a slow or dead node never stalls the screen. Each tick asks the gateway
+ * tui-poll.c: the TUI's polling with requests run together (client.c's
+ * client_multi, libcurl multi), so that a slow or dead node never stalls
+ * the screen. Each tick asks the gateway
  * for /cluster-info (a node instead while the gateway is down), every node
  * for its summary log from the last offset (?since=), every fourth tick
  * for its /metrics (jobs), and the log viewer's node for its log. A target
@@ -9,13 +10,12 @@
  */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jdpctl.h"
+#include "client.h"
 #include "submit.h"
 #include "tui.h"
 #include "xmalloc.h"
@@ -42,18 +42,16 @@ struct tui_req {
 	int node; /* index into m->nodes; -1 for the gateway */
 	unsigned tag; /* log generation or job sequence number */
 	int64_t started;
-	CURL *c;
+	struct client_req *c;
 	struct buf body;
 	uint64_t logsize;
-	char *post;
-	struct curl_slist *hdrs;
-	char err[CURL_ERROR_SIZE];
+	char *post; /* a job's request, kept while it runs */
 	struct tui_req *next; /* every request in flight */
 };
 
 struct tui_poll {
 	struct tui_model *m;
-	CURLM *multi;
+	struct client_multi *multi;
 	unsigned tick;
 	int view_busy;
 	int fallback; /* next node to ask for a view while the gateway is down */
@@ -71,8 +69,7 @@ tui_poll_new(struct tui_model *m)
 	struct tui_poll *p = xcalloc(1, sizeof *p);
 
 	p->m = m;
-	p->multi = curl_multi_init();
-	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, 2L * CONF_MAX_NODES);
+	p->multi = client_multi_new(2L * CONF_MAX_NODES);
 	return p;
 }
 
@@ -87,9 +84,7 @@ tui_poll_req_free(struct tui_req *r)
 			break;
 		}
 	}
-	curl_multi_remove_handle(r->p->multi, r->c);
-	curl_easy_cleanup(r->c);
-	curl_slist_free_all(r->hdrs);
+	client_req_free(r->c);
 	buf_free(&r->body);
 	free(r->post);
 	free(r);
@@ -102,7 +97,7 @@ tui_poll_free(struct tui_poll *p)
 		return;
 	while (p->reqs != NULL)
 		tui_poll_req_free(p->reqs);
-	curl_multi_cleanup(p->multi);
+	client_multi_free(p->multi);
 	free(p);
 }
 
@@ -115,18 +110,9 @@ tui_poll_start(struct tui_poll *p, enum tui_req_kind kind, int node,
 	r->p = p;
 	r->kind = kind;
 	r->node = node;
-	r->c = curl_easy_init();
 	buf_init(&r->body);
-	curl_easy_setopt(r->c, CURLOPT_URL, url);
-	curl_easy_setopt(r->c, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(r->c, CURLOPT_WRITEFUNCTION, jdpctl_http_write);
-	curl_easy_setopt(r->c, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(r->c, CURLOPT_HEADERFUNCTION, jdpctl_http_logsize);
-	curl_easy_setopt(r->c, CURLOPT_HEADERDATA, &r->logsize);
-	curl_easy_setopt(r->c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(r->c, CURLOPT_CONNECTTIMEOUT_MS, TUI_POLL_CONNECT_MS);
-	curl_easy_setopt(r->c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->c, CURLOPT_ERRORBUFFER, r->err);
+	r->c = client_req_new(
+	    url, timeout_ms, TUI_POLL_CONNECT_MS, &r->body, &r->logsize, r);
 	return r;
 }
 
@@ -136,14 +122,14 @@ tui_poll_add(struct tui_poll *p, struct tui_req *r, int64_t now)
 	r->started = now;
 	r->next = p->reqs;
 	p->reqs = r;
-	curl_multi_add_handle(p->multi, r->c);
+	client_multi_add(p->multi, r->c);
 }
 
 /* Base URL of node index i, or -1 if its address is unknown. */
 static int
 tui_poll_base(struct tui_poll *p, int i, char *url, size_t len)
 {
-	return jdpctl_node_url(p->m->nodes[i].v.address, url, len);
+	return client_node_url(p->m->nodes[i].v.address, url, len);
 }
 
 static void
@@ -264,7 +250,7 @@ tui_poll_submit(
 	char url[600];
 
 	buf_init(&src);
-	if (jdpctl_read_file(file, &src) == -1) {
+	if (submit_read_file(file, &src) == -1) {
 		snprintf(why, len, "%s: %s", file, strerror(errno));
 		buf_free(&src);
 		return -1;
@@ -274,9 +260,7 @@ tui_poll_submit(
 	r->post = submit_request_json(
 	    (char *)buf_data(&src), buf_len(&src), NULL, 0, 0);
 	buf_free(&src);
-	r->hdrs = jdpctl_http_headers("application/json");
-	curl_easy_setopt(r->c, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(r->c, CURLOPT_POSTFIELDS, r->post);
+	client_req_post(r->c, "application/json", r->post, strlen(r->post));
 	r->tag = tui_model_job_add(p->m, file, now);
 	tui_poll_add(p, r, now);
 	return 0;
@@ -295,7 +279,8 @@ tui_poll_first_line(char *dst, size_t len, const char *s)
 }
 
 static void
-tui_poll_job_done(struct tui_poll *p, struct tui_req *r, long st, int64_t now)
+tui_poll_job_done(struct tui_poll *p, struct tui_req *r, long st,
+    const char *err, int64_t now)
 {
 	struct submit_answer a;
 	struct tui_job *j;
@@ -306,7 +291,7 @@ tui_poll_job_done(struct tui_poll *p, struct tui_req *r, long st, int64_t now)
 	j->latency_ms = (long)(now - j->started);
 	if (st == -1) {
 		snprintf(j->status, sizeof j->status, "unreachable");
-		tui_poll_first_line(j->result, sizeof j->result, r->err);
+		tui_poll_first_line(j->result, sizeof j->result, err);
 	} else if (submit_parse(
 		       st, buf_cstr(&r->body), buf_len(&r->body), &a) == 0) {
 		snprintf(j->status, sizeof j->status, "%s%s", a.status,
@@ -321,36 +306,33 @@ tui_poll_job_done(struct tui_poll *p, struct tui_req *r, long st, int64_t now)
 	}
 }
 
+/* Request r ended: HTTP status st, or -1 and why (err). */
 static void
-tui_poll_done(struct tui_poll *p, struct tui_req *r, CURLcode rc, int64_t now)
+tui_poll_done(struct tui_poll *p, struct tui_req *r, long st, const char *err,
+    int64_t now)
 {
 	struct tui_model *m = p->m;
 	struct view *v;
-	const char *err = NULL;
+	const char *bad = NULL;
 	char why[300];
-	long st = -1;
 
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(r->c, CURLINFO_RESPONSE_CODE, &st);
-	else if (r->err[0] == '\0')
-		snprintf(r->err, sizeof r->err, "%s", curl_easy_strerror(rc));
 	switch (r->kind) {
 	case TUI_REQ_VIEW:
 		p->view_busy = 0;
 		v = xmalloc(sizeof *v);
 		if (st == 200 &&
 		    view_parse(
-			buf_cstr(&r->body), buf_len(&r->body), v, &err) == 0)
+			buf_cstr(&r->body), buf_len(&r->body), v, &bad) == 0)
 			tui_model_view(m, v,
 			    r->node == -1 ? -1 : m->nodes[r->node].v.id, now);
 		else if (r->node == -1) {
 			if (st == -1)
-				snprintf(why, sizeof why, "%s", r->err);
+				snprintf(why, sizeof why, "%s", err);
 			else if (st != 200)
 				snprintf(why, sizeof why, "HTTP %ld", st);
 			else
 				snprintf(
-				    why, sizeof why, "bad answer: %s", err);
+				    why, sizeof why, "bad answer: %s", bad);
 			tui_model_gateway_down(m, why);
 		}
 		free(v);
@@ -380,7 +362,7 @@ tui_poll_done(struct tui_poll *p, struct tui_req *r, CURLcode rc, int64_t now)
 		}
 		break;
 	case TUI_REQ_SUBMIT:
-		tui_poll_job_done(p, r, st, now);
+		tui_poll_job_done(p, r, st, err, now);
 		break;
 	}
 }
@@ -388,24 +370,14 @@ tui_poll_done(struct tui_poll *p, struct tui_req *r, CURLcode rc, int64_t now)
 int
 tui_poll_wait(struct tui_poll *p, const int *fds, int nfds, int ms)
 {
-	struct curl_waitfd wfd[4];
 	struct tui_req *r;
-	CURLMsg *msg;
-	int i, running, left, changed = 0;
+	const char *err;
+	long st;
+	int changed = 0;
 
-	for (i = 0; i < nfds && i < 4; i++) {
-		wfd[i].fd = fds[i];
-		wfd[i].events = CURL_WAIT_POLLIN;
-		wfd[i].revents = 0;
-	}
-	curl_multi_poll(p->multi, wfd, (unsigned)i, ms, NULL);
-	curl_multi_perform(p->multi, &running);
-	while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(
-		    msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-		tui_poll_done(p, r, msg->data.result, tui_now());
+	client_multi_wait(p->multi, fds, nfds, ms);
+	while ((r = client_multi_next(p->multi, &st, &err)) != NULL) {
+		tui_poll_done(p, r, st, err, tui_now());
 		tui_poll_req_free(r);
 		changed = 1;
 	}

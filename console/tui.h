@@ -1,8 +1,8 @@
 /*
  * tui.h: the interactive console (`jdpctl`, `jdpctl top`). The model
  * (tui-model.c: parsed cluster state, timeline, jobs, log viewer; no
- * curses, no curl) is kept apart from the poller (tui-poll.c: libcurl
- * multi), the drawing (tui-draw.c), the keys (tui-keys.c: one key→action
+ * curses, no curl) is kept apart from the poller (tui-poll.c: client.c's
+ * multi requests), the drawing (tui-draw.c), the keys (tui-keys.c: one key→action
  * table) and the loop (tui.c).
  */
 #ifndef JDP_TUI_H
@@ -163,8 +163,9 @@ struct tui_job *tui_model_job_find(struct tui_model *, unsigned);
 int tui_model_match(const struct tui_model *, const char *);
 
 /* tui-poll.c */
-/* A poller for model m. */
+/* A poller for model m. Caller frees (tui_poll_free). */
 struct tui_poll *tui_poll_new(struct tui_model *);
+/* Free p and the requests it has in flight. */
 void tui_poll_free(struct tui_poll *);
 /* Start this tick's requests (skipping those still in flight). */
 void tui_poll_tick(struct tui_poll *, int64_t);
