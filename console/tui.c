@@ -1,14 +1,14 @@
 /*
- * tui.c: `jdpctl top` (and `jdpctl` alone): options, the terminal, and the
- * loop. One thread: curl_multi_poll waits for transfers, the keyboard and
- * kill/restart children at once; a tick every refresh interval starts the
- * next round of polling; the screen is redrawn when something changed
- * (at most every TUI_DRAW_MS, at once after a key).
+ * tui.c: the interactive console (`jdpctl top`, whose options cmd-top.c
+ * reads): the terminal and the loop. One thread: one poll (tui_poll_wait)
+ * waits for transfers, the keyboard and kill/restart children at once; a
+ * tick every refresh interval starts the next round of polling; the screen
+ * is redrawn when something changed (at most every TUI_DRAW_MS, at once
+ * after a key).
  */
 #include "config.h"
 
 #include <curses.h>
-#include <getopt.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +22,6 @@
 #include "tui.h"
 #include "xmalloc.h"
 
-#define TUI_DEFAULT_REFRESH_MS 500
 #define TUI_DRAW_MS 100
 
 static volatile sig_atomic_t tui_signalled;
@@ -131,67 +130,18 @@ tui_loop(struct tui *t)
 	}
 }
 
-static int
-tui_exec(int argc, char **argv)
+int
+tui_main(
+    const char *gw, const char *dir, int readonly, int refresh_ms, int colour)
 {
-	static const struct option longopts[] = {
-	    {"readonly", no_argument, NULL, 'R'},
-	    {"no-color", no_argument, NULL, 'C'},
-	    {"gateway", required_argument, NULL, 'g'},
-	    {"refresh", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
 	struct sigaction sa;
 	struct tui *t;
-	const char *gw = NULL, *dir = NULL, *s;
-	char path[4096], *end;
-	long refresh = TUI_DEFAULT_REFRESH_MS;
-	int ch, readonly = 0, colour = 1, i;
+	int i;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "g:d:r:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'g':
-			gw = optarg;
-			break;
-		case 'd':
-			dir = optarg;
-			break;
-		case 'r':
-			refresh = strtol(optarg, &end, 10);
-			if (*end != '\0' || refresh < 50 || refresh > 60000) {
-				jdpctl_warnx("-r: milliseconds, 50 to 60000");
-				return JDPCTL_USAGE;
-			}
-			break;
-		case 'R':
-			readonly = 1;
-			break;
-		case 'C':
-			colour = 0;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc)
-		goto usage;
-	if ((s = getenv("NO_COLOR")) != NULL && *s != '\0')
-		colour = 0;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		jdpctl_warnx(
-		    "the console needs a terminal (try jdpctl status)");
-		return JDPCTL_USAGE;
-	}
-	/* A cluster directory only if asked for or if one is there. */
-	if (dir == NULL) {
-		s = jdpctl_dir(NULL);
-		snprintf(path, sizeof path, "%s/jdp.conf", s);
-		if (access(path, R_OK) == 0)
-			dir = s;
-	}
 	t = xcalloc(1, sizeof *t);
-	tui_model_init(&t->m, jdpctl_gateway(gw), dir);
+	tui_model_init(&t->m, gw, dir);
 	t->m.readonly = readonly;
-	t->refresh_ms = (int)refresh;
+	t->refresh_ms = refresh_ms;
 	t->colour = colour;
 	t->poll = tui_poll_new(&t->m);
 
@@ -230,11 +180,4 @@ tui_exec(int argc, char **argv)
 	free(t);
 	return tui_signalled && tui_signalled != SIGINT ? 128 + tui_signalled
 							: JDPCTL_OK;
-usage:
-	jdpctl_warnx("usage: jdpctl %s %s", cmd_top.name, cmd_top.usage);
-	return JDPCTL_USAGE;
 }
-
-const struct jdpctl_cmd cmd_top = {"top",
-    "[-g URL] [-d DIR] [-r MS] [--readonly] [--no-color]",
-    "the interactive console (also: jdpctl alone)", tui_exec};

@@ -203,6 +203,12 @@ void tui_msg(struct tui *, int64_t, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* tui.c */
+/*
+ * Run the console on the terminal until q or a signal: gateway URL, local
+ * cluster directory (NULL if none), read-only, refresh interval in ms,
+ * colour. Returns the exit code.
+ */
+int tui_main(const char *, const char *, int, int, int);
 /* Milliseconds on the monotonic clock. */
 int64_t tui_now(void);
 
