@@ -172,7 +172,7 @@ tui_keys_filter(struct tui *t, int64_t now)
 static void
 tui_keys_submit(struct tui *t, int64_t now)
 {
-	char *line, *p, *file, why[300];
+	char *line, *p;
 	struct winsize ws;
 	size_t n;
 
@@ -202,13 +202,26 @@ tui_keys_submit(struct tui *t, int64_t now)
 		return;
 	}
 	add_history(p);
-	file = tilde_expand(p);
-	if (tui_poll_submit(t->poll, file, tui_now(), why, sizeof why) == -1)
-		tui_msg(t, now, "cannot submit: %s", why);
-	else
-		tui_msg(t, now, "submitted %s", file);
-	free(file);
+	/* The prompt took time: the loop sends it (tui_keys_send). */
+	free(t->submit);
+	t->submit = tilde_expand(p);
+	t->submit_at = now;
 	free(line);
+}
+
+void
+tui_keys_send(struct tui *t, int64_t now)
+{
+	char why[300];
+
+	if (t->submit == NULL)
+		return;
+	if (tui_poll_submit(t->poll, t->submit, now, why, sizeof why) == -1)
+		tui_msg(t, t->submit_at, "cannot submit: %s", why);
+	else
+		tui_msg(t, t->submit_at, "submitted %s", t->submit);
+	free(t->submit);
+	t->submit = NULL;
 }
 
 /* k and r: ask first; the default answer is Cancel. */

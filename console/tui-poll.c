@@ -367,21 +367,26 @@ tui_poll_done(struct tui_poll *p, struct tui_req *r, long st, const char *err,
 	}
 }
 
-int
+void
 tui_poll_wait(struct tui_poll *p, const int *fds, int nfds, int ms)
+{
+	client_multi_wait(p->multi, fds, nfds, ms);
+}
+
+int
+tui_poll_collect(struct tui_poll *p, int64_t now)
 {
 	struct tui_req *r;
 	const char *err;
 	long st;
 	int changed = 0;
 
-	client_multi_wait(p->multi, fds, nfds, ms);
 	while ((r = client_multi_next(p->multi, &st, &err)) != NULL) {
-		tui_poll_done(p, r, st, err, tui_now());
+		tui_poll_done(p, r, st, err, now);
 		tui_poll_req_free(r);
 		changed = 1;
 	}
 	if (p->log_more && !p->log_busy)
-		tui_poll_log(p, tui_now());
+		tui_poll_log(p, now);
 	return changed;
 }

@@ -1,10 +1,10 @@
 /*
  * tui.c: the interactive console (`jdpctl top`, whose options cmd-top.c
- * reads): the terminal and the loop. One thread: one poll (tui_poll_wait)
- * waits for transfers, the keyboard and kill/restart children at once; a
- * tick every refresh interval starts the next round of polling; the screen
- * is redrawn when something changed (at most every TUI_DRAW_MS, at once
- * after a key).
+ * reads): the terminal and the loop, the one reader of the clock, which
+ * passes the time down. One thread: one poll (tui_poll_wait) waits for
+ * transfers, the keyboard and kill/restart children at once; a tick every
+ * refresh interval starts the next round of polling; the screen is redrawn
+ * when something changed (at most every TUI_DRAW_MS, at once after a key).
  */
 #include "config.h"
 
@@ -28,7 +28,8 @@ static volatile sig_atomic_t tui_signalled;
 static volatile sig_atomic_t tui_winched;
 static int tui_curses;
 
-int64_t
+/* Milliseconds on the monotonic clock; only the loop reads it. */
+static int64_t
 tui_now(void)
 {
 	struct timespec ts;
@@ -105,9 +106,10 @@ tui_loop(struct tui *t)
 			i = (int)(next - now);
 		if (i < 0)
 			i = 0;
-		if (tui_poll_wait(t->poll, fds, nfds, i))
-			pending = 1;
+		tui_poll_wait(t->poll, fds, nfds, i);
 		now = tui_now();
+		if (tui_poll_collect(t->poll, now))
+			pending = 1;
 		if (tui_run_reap(t, now))
 			pending = 1;
 		key = tui_resize();
@@ -117,6 +119,8 @@ tui_loop(struct tui *t)
 				clearok(curscr, TRUE); /* repaint it all */
 			else
 				tui_keys_handle(t, ch, now);
+			if (t->submit != NULL) /* after a prompt: time moved */
+				tui_keys_send(t, tui_now());
 			if (t->quit)
 				break;
 		}
@@ -177,6 +181,7 @@ tui_main(
 	}
 	tui_poll_free(t->poll);
 	tui_model_done(&t->m);
+	free(t->submit);
 	free(t);
 	return tui_signalled && tui_signalled != SIGINT ? 128 + tui_signalled
 							: JDPCTL_OK;

@@ -2,8 +2,9 @@
  * tui.h: the interactive console (`jdpctl`, `jdpctl top`). The model
  * (tui-model.c: parsed cluster state, timeline, jobs, log viewer; no
  * curses, no curl) is kept apart from the poller (tui-poll.c: client.c's
- * multi requests), the drawing (tui-draw.c), the keys (tui-keys.c: one key→action
- * table) and the loop (tui.c).
+ * multi requests), the drawing (tui-draw.c), the keys (tui-keys.c: one
+ * key→action table) and the terminal and the loop (tui.c), which alone
+ * reads the clock and passes it down; cmd-top.c reads the options.
  */
 #ifndef JDP_TUI_H
 #define JDP_TUI_H
@@ -124,6 +125,9 @@ struct tui {
 	char msg[200]; /* status line */
 	int64_t msg_until;
 
+	char *submit; /* the file the submit prompt asked for, not sent yet */
+	int64_t submit_at; /* when s was pressed */
+
 	struct {
 		pid_t pid;
 		int fd;
@@ -175,9 +179,11 @@ void tui_poll_log_now(struct tui_poll *);
 int tui_poll_submit(struct tui_poll *, const char *, int64_t, char *, size_t);
 /*
  * Run transfers; wait at most ms for them or for one of the extra fds
- * (fds, nfds) to become readable. Returns 1 if the model changed.
+ * (fds, nfds) to become readable.
  */
-int tui_poll_wait(struct tui_poll *, const int *, int, int);
+void tui_poll_wait(struct tui_poll *, const int *, int, int);
+/* Take in the answers that arrived by now. Returns 1 if the model changed. */
+int tui_poll_collect(struct tui_poll *, int64_t);
 
 /* tui-draw.c */
 /* Set up colours (if the terminal has them and colour is wanted). */
@@ -186,8 +192,10 @@ void tui_draw_init(struct tui *);
 void tui_draw(struct tui *, int64_t);
 
 /* tui-keys.c */
-/* Handle one key. */
+/* Handle one key pressed at now. */
 void tui_keys_handle(struct tui *, int, int64_t);
+/* Send the job the submit prompt asked for (if any); now is after it. */
+void tui_keys_send(struct tui *, int64_t);
 /* The bottom bar's entries, for tui_draw: label i or NULL past the end. */
 int tui_keys_bar(const struct tui *, int, const char **, const char **);
 /* The help lines: line i or NULL past the end. */
@@ -209,7 +217,5 @@ void tui_msg(struct tui *, int64_t, const char *, ...)
  * colour. Returns the exit code.
  */
 int tui_main(const char *, const char *, int, int, int);
-/* Milliseconds on the monotonic clock. */
-int64_t tui_now(void);
 
 #endif
