@@ -4,8 +4,9 @@
  *
  *	forge capture PORT MS FILE	keep the datagrams sent to PORT for MS
  *					milliseconds in FILE (length-prefixed)
- *	forge replay FILE PORT		send each kept datagram to PORT again,
- *					byte for byte
+ *	forge replay FILE PORT [FIRST N]
+ *					send each kept datagram (or the N from
+ *					index FIRST) to PORT again, byte for byte
  *	forge vote KEYFILE|- SENDER EPOCH PORT
  *					a VOTE from SENDER claiming to lead
  *					EPOCH, signed with KEYFILE's key or,
@@ -102,12 +103,13 @@ forge_capture(const char *port, const char *ms, const char *file)
 }
 
 static int
-forge_replay(const char *file, const char *port)
+forge_replay(const char *file, const char *port, long first, long n)
 {
 	struct sockaddr_in sa;
 	uint8_t pkt[65536];
 	uint32_t len;
 	FILE *f;
+	long i = 0;
 	int fd, count = 0;
 
 	forge_addr(&sa, port);
@@ -118,6 +120,8 @@ forge_replay(const char *file, const char *port)
 	}
 	while (fread(&len, sizeof len, 1, f) == 1 && len <= sizeof pkt &&
 	    fread(pkt, 1, len, f) == len) {
+		if (i++ < first || (n >= 0 && i > first + n))
+			continue;
 		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&sa,
 			sizeof sa) == (ssize_t)len)
 			count++;
@@ -185,7 +189,10 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "capture") == 0)
 		return forge_capture(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "replay") == 0)
-		return forge_replay(argv[2], argv[3]);
+		return forge_replay(argv[2], argv[3], 0, -1);
+	if (argc == 6 && strcmp(argv[1], "replay") == 0)
+		return forge_replay(
+		    argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (argc == 6 && strcmp(argv[1], "vote") == 0)
 		return forge_vote(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr,
