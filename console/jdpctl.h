@@ -40,6 +40,6 @@ const char *jdpctl_bindir(void);
  * JSON). Returns JDPCTL_OK, or an exit code after printing why (unless
  * quiet).
  */
-int status_fetch(const char *, struct buf *, struct view *, int);
+int cmd_status_fetch(const char *, struct buf *, struct view *, int);
 
 #endif
