@@ -29,15 +29,6 @@
 #define CMD_CLUSTER_START_WAIT_MS 20000
 #define CMD_CLUSTER_STOP_WAIT_MS 5000
 
-static int64_t
-cmd_cluster_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 cmd_cluster_sleep_ms(long ms)
 {
@@ -113,10 +104,10 @@ cmd_cluster_forget(const char *dir, int id)
 static int
 cmd_cluster_wait_gone(const char *dir, int id, int64_t ms)
 {
-	int64_t deadline = cmd_cluster_now_ms() + ms;
+	int64_t deadline = jdpctl_now_ms() + ms;
 
 	while (cmd_cluster_node_pid(dir, id) != 0) {
-		if (cmd_cluster_now_ms() > deadline)
+		if (jdpctl_now_ms() > deadline)
 			return -1;
 		cmd_cluster_sleep_ms(20);
 	}
@@ -221,14 +212,14 @@ cmd_cluster_wait_http(const char *url, int64_t ms)
 {
 	struct buf b;
 	const char *err;
-	int64_t deadline = cmd_cluster_now_ms() + ms;
+	int64_t deadline = jdpctl_now_ms() + ms;
 	long st;
 
 	buf_init(&b);
 	for (;;) {
 		buf_reset(&b);
 		st = client_get(url, &b, NULL, &err);
-		if (st == 200 || cmd_cluster_now_ms() > deadline)
+		if (st == 200 || jdpctl_now_ms() > deadline)
 			break;
 		cmd_cluster_sleep_ms(50);
 	}

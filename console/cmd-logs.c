@@ -19,12 +19,12 @@
 #include "view.h"
 #include "xmalloc.h"
 
-#define LOGS_CHUNK (1024 * 1024) /* what the node sends at most per GET */
-#define LOGS_FOLLOW_MS 500
+#define CMD_LOGS_CHUNK (1024 * 1024) /* what the node sends at most per GET */
+#define CMD_LOGS_FOLLOW_MS 500
 
 /* The node HTTP base URL of node id; JDPCTL_OK or an exit code. */
 static int
-logs_find(int id, const char *gw, const char *dir, char *url, size_t len)
+cmd_logs_find(int id, const char *gw, const char *dir, char *url, size_t len)
 {
 	const struct view_node *n;
 	struct view *v = xmalloc(sizeof *v);
@@ -40,14 +40,14 @@ logs_find(int id, const char *gw, const char *dir, char *url, size_t len)
 		rc = JDPCTL_OK;
 	} else {
 		buf_init(&body);
-		rc = status_fetch(jdpctl_gateway(gw), &body, v, 1);
+		rc = cmd_status_fetch(jdpctl_gateway(gw), &body, v, 1);
 		buf_free(&body);
 		if (rc != JDPCTL_OK && gw == NULL &&
 		    view_from_dir(v, jdpctl_dir(NULL)) == 0)
 			rc = JDPCTL_OK;
 		if (rc != JDPCTL_OK) {
 			buf_init(&body);
-			rc = status_fetch(jdpctl_gateway(gw), &body, v, 0);
+			rc = cmd_status_fetch(jdpctl_gateway(gw), &body, v, 0);
 			buf_free(&body);
 			if (rc != JDPCTL_OK) {
 				free(v);
@@ -71,7 +71,7 @@ logs_find(int id, const char *gw, const char *dir, char *url, size_t len)
 
 /* GET one slice from *off, print it; the HTTP status or -1. */
 static long
-logs_get(const char *base, const char *which, uint64_t *off, size_t *got,
+cmd_logs_get(const char *base, const char *which, uint64_t *off, size_t *got,
     const char **err)
 {
 	struct buf body;
@@ -95,13 +95,13 @@ logs_get(const char *base, const char *which, uint64_t *off, size_t *got,
 }
 
 static int
-logs_exec(int argc, char **argv)
+cmd_logs_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"follow", no_argument, NULL, 'f'},
 	    {"gateway", required_argument, NULL, 'g'}, {NULL, 0, NULL, 0}};
-	struct timespec ts = {0, LOGS_FOLLOW_MS * 1000000L};
+	struct timespec ts = {0, CMD_LOGS_FOLLOW_MS * 1000000L};
 	const char *gw = NULL, *dir = NULL, *which = "summary", *err = NULL;
 	char base[512], *end;
 	uint64_t off = 0;
@@ -133,12 +133,12 @@ logs_exec(int argc, char **argv)
 	id = (int)strtol(argv[optind], &end, 10);
 	if (*argv[optind] == '\0' || *end != '\0' || id < 0)
 		goto usage;
-	if ((rc = logs_find(id, gw, dir, base, sizeof base)) != JDPCTL_OK)
+	if ((rc = cmd_logs_find(id, gw, dir, base, sizeof base)) != JDPCTL_OK)
 		return rc;
 	/* The whole file, a slice at a time. */
 	do {
-		st = logs_get(base, which, &off, &got, &err);
-	} while (st == 200 && got == LOGS_CHUNK);
+		st = cmd_logs_get(base, which, &off, &got, &err);
+	} while (st == 200 && got == CMD_LOGS_CHUNK);
 	if (st != 200) {
 		if (st == -1)
 			jdpctl_warnx("node %d (%s): %s", id, base, err);
@@ -149,7 +149,7 @@ logs_exec(int argc, char **argv)
 	}
 	while (follow) {
 		nanosleep(&ts, NULL);
-		st = logs_get(base, which, &off, &got, &err);
+		st = cmd_logs_get(base, which, &off, &got, &err);
 		if (st != 200 && !down)
 			jdpctl_warnx(
 			    "node %d is not answering; still trying", id);
@@ -165,4 +165,4 @@ usage:
 
 const struct jdpctl_cmd cmd_logs = {"logs",
     "ID [--verbose] [-f] [-g URL | -d DIR]", "print (or follow) a node's log",
-    logs_exec};
+    cmd_logs_exec};

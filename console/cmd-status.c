@@ -17,7 +17,7 @@
 #include "xmalloc.h"
 
 int
-status_fetch(const char *gw, struct buf *body, struct view *v, int quiet)
+cmd_status_fetch(const char *gw, struct buf *body, struct view *v, int quiet)
 {
 	const char *err = NULL;
 	char *url;
@@ -42,7 +42,7 @@ status_fetch(const char *gw, struct buf *body, struct view *v, int quiet)
 }
 
 static void
-status_print(const char *gw, const struct view *v)
+cmd_status_print(const char *gw, const struct view *v)
 {
 	const struct view_node *n;
 	char hb[24], heard[24], inc[24];
@@ -78,7 +78,7 @@ status_print(const char *gw, const struct view *v)
 }
 
 static int
-status_exec(int argc, char **argv)
+cmd_status_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"json", no_argument, NULL, 'j'},
@@ -106,11 +106,11 @@ status_exec(int argc, char **argv)
 	gw = jdpctl_gateway(gw);
 	v = xmalloc(sizeof *v);
 	buf_init(&body);
-	if ((rc = status_fetch(gw, &body, v, 0)) == JDPCTL_OK) {
+	if ((rc = cmd_status_fetch(gw, &body, v, 0)) == JDPCTL_OK) {
 		if (json)
 			fputs(buf_cstr(&body), stdout);
 		else
-			status_print(gw, v);
+			cmd_status_print(gw, v);
 	}
 	buf_free(&body);
 	free(v);
@@ -121,4 +121,4 @@ usage:
 }
 
 const struct jdpctl_cmd cmd_status = {"status", "[-g URL] [--json]",
-    "leader, epoch and nodes of the cluster", status_exec};
+    "leader, epoch and nodes of the cluster", cmd_status_exec};

@@ -22,10 +22,10 @@
 #include "submit.h"
 
 /* How long one job may take end to end, queueing included. */
-#define SUBMIT_TIMEOUT_MS 120000L
+#define CMD_SUBMIT_TIMEOUT_MS 120000L
 
 static void
-submit_print(FILE *f, const char *s, size_t len)
+cmd_submit_print(FILE *f, const char *s, size_t len)
 {
 	fwrite(s, 1, len, f);
 	if (len == 0 || s[len - 1] != '\n')
@@ -34,7 +34,7 @@ submit_print(FILE *f, const char *s, size_t len)
 
 /* The classic endpoint: 200 + result, 400 + error text. */
 static int
-submit_classic(const char *gw, const char *src, size_t len)
+cmd_submit_classic(const char *gw, const char *src, size_t len)
 {
 	struct buf out;
 	char *url;
@@ -44,13 +44,13 @@ submit_classic(const char *gw, const char *src, size_t len)
 
 	buf_init(&out);
 	xasprintf(&url, "%s/compileandrun", gw);
-	st = client_post(
-	    url, "text/x-java-source", src, len, SUBMIT_TIMEOUT_MS, &out, &err);
+	st = client_post(url, "text/x-java-source", src, len,
+	    CMD_SUBMIT_TIMEOUT_MS, &out, &err);
 	if (st == 200) {
-		submit_print(stdout, (char *)buf_data(&out), buf_len(&out));
+		cmd_submit_print(stdout, (char *)buf_data(&out), buf_len(&out));
 		rc = JDPCTL_OK;
 	} else if (st == 400 || st == 413) {
-		submit_print(stderr, (char *)buf_data(&out), buf_len(&out));
+		cmd_submit_print(stderr, (char *)buf_data(&out), buf_len(&out));
 		rc = JDPCTL_JOB_ERROR;
 	} else {
 		jdpctl_warnx("%s", client_error(gw, url, st, err));
@@ -62,7 +62,7 @@ submit_classic(const char *gw, const char *src, size_t len)
 }
 
 static int
-submit_exec(int argc, char **argv)
+cmd_submit_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"json", no_argument, NULL, 'j'},
@@ -134,7 +134,7 @@ submit_exec(int argc, char **argv)
 	    in_file != NULL ? buf_cstr(&in) : NULL, buf_len(&in), timeout);
 	xasprintf(&url, "%s/v1/run", gw);
 	st = client_post(url, "application/json", body, strlen(body),
-	    SUBMIT_TIMEOUT_MS, &out, &err);
+	    CMD_SUBMIT_TIMEOUT_MS, &out, &err);
 	free(body);
 	if ((st == 404 || st == 405) && (in_file != NULL || timeout > 0)) {
 		jdpctl_warnx("%s answered HTTP %ld: --stdin and --timeout need "
@@ -144,7 +144,8 @@ submit_exec(int argc, char **argv)
 		goto done;
 	}
 	if (st == 404 || st == 405) {
-		rc = submit_classic(gw, (char *)buf_data(&src), buf_len(&src));
+		rc = cmd_submit_classic(
+		    gw, (char *)buf_data(&src), buf_len(&src));
 		goto done;
 	}
 	if (st == -1) {
@@ -167,14 +168,14 @@ submit_exec(int argc, char **argv)
 		goto done;
 	}
 	if (json)
-		submit_print(stdout, buf_cstr(&out), buf_len(&out));
+		cmd_submit_print(stdout, buf_cstr(&out), buf_len(&out));
 	if (a.outcome == SUBMIT_OK) {
 		if (!json)
-			submit_print(stdout, a.result, a.result_len);
+			cmd_submit_print(stdout, a.result, a.result_len);
 		rc = JDPCTL_OK;
 	} else if (a.outcome == SUBMIT_JOB_ERROR) {
 		if (!json)
-			submit_print(stderr, a.result, a.result_len);
+			cmd_submit_print(stderr, a.result, a.result_len);
 		rc = JDPCTL_JOB_ERROR;
 	} else {
 		jdpctl_warnx("the cluster did not run the job (%s): %.*s",
@@ -192,4 +193,4 @@ done:
 
 const struct jdpctl_cmd cmd_submit = {"submit",
     "FILE.java [--stdin FILE|-] [--timeout SECS] [-g URL] [--json]",
-    "run a Java job, print its result", submit_exec};
+    "run a Java job, print its result", cmd_submit_exec};

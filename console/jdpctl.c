@@ -1,8 +1,8 @@
 /*
  * jdpctl.c: the jdp console's entry point: main, the subcommand table and
  * what every subcommand shares from the environment (-g and -d defaults,
- * where the binary is, warnings). One file per subcommand (cmd-*.c); HTTP
- * is client.c's.
+ * where the binary is, warnings, the monotonic clock). One file per
+ * subcommand (cmd-*.c); HTTP is client.c's.
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -74,6 +75,15 @@ jdpctl_dir(const char *opt)
 			dir = xstrdup("/tmp/jdp");
 	}
 	return dir;
+}
+
+int64_t
+jdpctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *

@@ -2,6 +2,8 @@
 #ifndef JDP_JDPCTL_H
 #define JDP_JDPCTL_H
 
+#include <stdint.h>
+
 #include "buf.h"
 
 struct view;
@@ -35,11 +37,13 @@ const char *jdpctl_gateway(const char *);
 const char *jdpctl_dir(const char *);
 /* Directory holding the running jdpctl binary (for jdpd and the jar). */
 const char *jdpctl_bindir(void);
+/* Milliseconds on the monotonic clock. */
+int64_t jdpctl_now_ms(void);
 /*
  * Fetch and parse gateway/cluster-info?format=json into v (body gets the
  * JSON). Returns JDPCTL_OK, or an exit code after printing why (unless
  * quiet).
  */
-int status_fetch(const char *, struct buf *, struct view *, int);
+int cmd_status_fetch(const char *, struct buf *, struct view *, int);
 
 #endif

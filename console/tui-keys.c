@@ -119,7 +119,7 @@ tui_keys_logs(struct tui *t, int64_t now)
 		return;
 	}
 	if (t->selected >= t->m.nnodes) {
-		tui_msg(t, now, "no node selected");
+		tui_run_msg(t, now, "no node selected");
 		return;
 	}
 	tui_model_log_open(&t->m, t->m.nodes[t->selected].v.id, 0);
@@ -131,7 +131,7 @@ static void
 tui_keys_verbose(struct tui *t, int64_t now)
 {
 	if (t->m.log_node < 0) {
-		tui_msg(t, now, "v switches the log viewer (l) to verbose");
+		tui_run_msg(t, now, "v switches the log viewer (l) to verbose");
 		return;
 	}
 	tui_model_log_open(&t->m, t->m.log_node, !t->m.log_verbose);
@@ -142,7 +142,7 @@ static void
 tui_keys_follow(struct tui *t, int64_t now)
 {
 	if (t->m.log_node < 0) {
-		tui_msg(t, now, "f pauses or follows the log viewer (l)");
+		tui_run_msg(t, now, "f pauses or follows the log viewer (l)");
 		return;
 	}
 	t->m.log_follow = !t->m.log_follow;
@@ -198,7 +198,7 @@ tui_keys_submit(struct tui *t, int64_t now)
 		p[--n] = '\0';
 	if (n == 0) {
 		free(line);
-		tui_msg(t, now, "submit cancelled");
+		tui_run_msg(t, now, "submit cancelled");
 		return;
 	}
 	add_history(p);
@@ -217,9 +217,9 @@ tui_keys_send(struct tui *t, int64_t now)
 	if (t->submit == NULL)
 		return;
 	if (tui_poll_submit(t->poll, t->submit, now, why, sizeof why) == -1)
-		tui_msg(t, t->submit_at, "cannot submit: %s", why);
+		tui_run_msg(t, t->submit_at, "cannot submit: %s", why);
 	else
-		tui_msg(t, t->submit_at, "submitted %s", t->submit);
+		tui_run_msg(t, t->submit_at, "submitted %s", t->submit);
 	free(t->submit);
 	t->submit = NULL;
 }
@@ -229,14 +229,14 @@ static void
 tui_keys_ask(struct tui *t, int64_t now, int key)
 {
 	if (t->m.dir == NULL) {
-		tui_msg(t, now,
+		tui_run_msg(t, now,
 		    "%s needs the local cluster directory: jdpctl -d DIR "
 		    "or JDP_DIR",
 		    key == 'k' ? "kill" : "restart");
 		return;
 	}
 	if (t->selected >= t->m.nnodes) {
-		tui_msg(t, now, "no node selected");
+		tui_run_msg(t, now, "no node selected");
 		return;
 	}
 	t->confirm = key;
@@ -357,7 +357,7 @@ tui_keys_confirm(struct tui *t, int key, int64_t now)
 		if (t->confirm_ok)
 			tui_run_start(t, now, t->confirm, t->confirm_id);
 		else
-			tui_msg(t, now, "cancelled");
+			tui_run_msg(t, now, "cancelled");
 		t->confirm = 0;
 		return;
 	case 'n':
@@ -365,7 +365,7 @@ tui_keys_confirm(struct tui *t, int key, int64_t now)
 	case 'q':
 	case 27:
 		t->confirm = 0;
-		tui_msg(t, now, "cancelled");
+		tui_run_msg(t, now, "cancelled");
 		return;
 	}
 }
@@ -420,7 +420,7 @@ tui_keys_handle(struct tui *t, int key, int64_t now)
 		    (tui_keys[k].fkey == 0 || key != tui_keys[k].fkey))
 			continue;
 		if (t->m.readonly && (tui_keys[k].flags & TUI_K_DESTRUCTIVE)) {
-			tui_msg(t, now, "read-only console (--readonly)");
+			tui_run_msg(t, now, "read-only console (--readonly)");
 			return;
 		}
 		tui_keys[k].fn(t, now);

@@ -17,17 +17,17 @@
 
 #include "tui.h"
 
-#define TUI_MSG_MS 6000
+#define TUI_RUN_MSG_MS 6000
 
 void
-tui_msg(struct tui *t, int64_t now, const char *fmt, ...)
+tui_run_msg(struct tui *t, int64_t now, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
 	va_end(ap);
-	t->msg_until = now + TUI_MSG_MS;
+	t->msg_until = now + TUI_RUN_MSG_MS;
 }
 
 /* Run `jdpctl kill|restart ID -d DIR` in the background. */
@@ -43,17 +43,17 @@ tui_run_start(struct tui *t, int64_t now, int key, int id)
 	for (i = 0; i < TUI_MAX_CHILDREN && t->child[i].pid != 0; i++)
 		;
 	if (i == TUI_MAX_CHILDREN) {
-		tui_msg(t, now, "too many commands running; wait a moment");
+		tui_run_msg(t, now, "too many commands running; wait a moment");
 		return;
 	}
 	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {
-		tui_msg(t, now, "cannot find the jdpctl binary");
+		tui_run_msg(t, now, "cannot find the jdpctl binary");
 		return;
 	}
 	self[n] = '\0';
 	snprintf(ids, sizeof ids, "%d", id);
 	if (pipe2(fds, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		tui_msg(t, now, "cannot run %s: %s", verb, strerror(errno));
+		tui_run_msg(t, now, "cannot run %s: %s", verb, strerror(errno));
 		return;
 	}
 	if (pid == 0) {
@@ -71,7 +71,7 @@ tui_run_start(struct tui *t, int64_t now, int key, int id)
 	buf_init(&t->child[i].out);
 	snprintf(
 	    t->child[i].what, sizeof t->child[i].what, "%s node %d", verb, id);
-	tui_msg(
+	tui_run_msg(
 	    t, now, "%s node %d...", key == 'k' ? "killing" : "restarting", id);
 }
 
@@ -94,9 +94,9 @@ tui_run_reap(struct tui *t, int64_t now)
 		s = buf_cstr(&t->child[i].out);
 		s[strcspn(s, "\n")] = '\0';
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			tui_msg(t, now, "%s", *s ? s : t->child[i].what);
+			tui_run_msg(t, now, "%s", *s ? s : t->child[i].what);
 		else
-			tui_msg(t, now, "%s failed: %s", t->child[i].what,
+			tui_run_msg(t, now, "%s failed: %s", t->child[i].what,
 			    *s ? s : "no output");
 		buf_free(&t->child[i].out);
 		t->child[i].pid = 0;

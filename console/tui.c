@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jdpctl.h"
@@ -27,16 +26,6 @@
 static volatile sig_atomic_t tui_signalled;
 static volatile sig_atomic_t tui_winched;
 static int tui_curses;
-
-/* Milliseconds on the monotonic clock; only the loop reads it. */
-static int64_t
-tui_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 tui_on_signal(int sig)
@@ -86,7 +75,7 @@ tui_loop(struct tui *t)
 	int fds[1 + TUI_MAX_CHILDREN], nfds, i, ch, pending = 1, key;
 
 	while (!t->quit && !tui_signalled) {
-		now = tui_now();
+		now = jdpctl_now_ms();
 		if (now >= next) {
 			tui_poll_tick(t->poll, now);
 			next = now + t->refresh_ms;
@@ -107,7 +96,7 @@ tui_loop(struct tui *t)
 		if (i < 0)
 			i = 0;
 		tui_poll_wait(t->poll, fds, nfds, i);
-		now = tui_now();
+		now = jdpctl_now_ms();
 		if (tui_poll_collect(t->poll, now))
 			pending = 1;
 		if (tui_run_reap(t, now))
@@ -120,7 +109,7 @@ tui_loop(struct tui *t)
 			else
 				tui_keys_handle(t, ch, now);
 			if (t->submit != NULL) /* after a prompt: time moved */
-				tui_keys_send(t, tui_now());
+				tui_keys_send(t, jdpctl_now_ms());
 			if (t->quit)
 				break;
 		}

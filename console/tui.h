@@ -207,7 +207,7 @@ void tui_run_start(struct tui *, int64_t, int, int);
 /* Collect finished kill/restart commands (status line); 1 if any. */
 int tui_run_reap(struct tui *, int64_t);
 /* Show a message on the status line for a few seconds. */
-void tui_msg(struct tui *, int64_t, const char *, ...)
+void tui_run_msg(struct tui *, int64_t, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* tui.c */
