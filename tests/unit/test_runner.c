@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "ev.h"
 #include "runner.h"
+#include "runner-int.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -454,6 +455,103 @@ test_trusted(void)
 	conf_free(conf);
 }
 
+/*
+ * The whole /metrics text of a runner with every number set, byte for
+ * byte (Prometheus scrapers and dashboards read it). No JVM: a runner
+ * struct filled by hand.
+ */
+static void
+test_metrics_text(void)
+{
+	static const char want[] =
+	    "# HELP jdp_runner_job_mode Where jobs run (job-mode): a sandboxed "
+	    "JVM each, or trusted in the compile server.\n"
+	    "# TYPE jdp_runner_job_mode gauge\n"
+	    "jdp_runner_job_mode{mode=\"sandbox\"} 1\n"
+	    "# HELP jdp_runner_trusted_running Trusted jobs running in the "
+	    "compile server.\n"
+	    "# TYPE jdp_runner_trusted_running gauge\n"
+	    "jdp_runner_trusted_running 1\n"
+	    "# HELP jdp_runner_jobs_total Jobs finished by the runner, by "
+	    "status.\n"
+	    "# TYPE jdp_runner_jobs_total counter\n"
+	    "jdp_runner_jobs_total{status=\"ok\"} 1\n"
+	    "jdp_runner_jobs_total{status=\"compile_error\"} 11\n"
+	    "jdp_runner_jobs_total{status=\"runtime_error\"} 21\n"
+	    "jdp_runner_jobs_total{status=\"timeout\"} 31\n"
+	    "jdp_runner_jobs_total{status=\"memory_limit\"} 41\n"
+	    "jdp_runner_jobs_total{status=\"output_limit\"} 51\n"
+	    "jdp_runner_jobs_total{status=\"rejected\"} 61\n"
+	    "# HELP jdp_runner_pool_size Run JVMs kept warm (run-pool).\n"
+	    "# TYPE jdp_runner_pool_size gauge\n"
+	    "jdp_runner_pool_size 2\n"
+	    "# HELP jdp_runner_jvms Run JVMs by state.\n"
+	    "# TYPE jdp_runner_jvms gauge\n"
+	    "jdp_runner_jvms{state=\"starting\"} 1\n"
+	    "jdp_runner_jvms{state=\"ready\"} 2\n"
+	    "jdp_runner_jvms{state=\"busy\"} 3\n"
+	    "# HELP jdp_runner_queued Jobs waiting, by stage.\n"
+	    "# TYPE jdp_runner_queued gauge\n"
+	    "jdp_runner_queued{stage=\"compile\"} 11\n"
+	    "jdp_runner_queued{stage=\"run\"} 4\n"
+	    "# HELP jdp_runner_compile_server_up 1 when the compile server is "
+	    "ready.\n"
+	    "# TYPE jdp_runner_compile_server_up gauge\n"
+	    "jdp_runner_compile_server_up 1\n"
+	    "# HELP jdp_runner_compile_server_restarts_total Compile server "
+	    "restarts.\n"
+	    "# TYPE jdp_runner_compile_server_restarts_total counter\n"
+	    "jdp_runner_compile_server_restarts_total 5\n"
+	    "# HELP jdp_runner_jvm_starts_total Run JVMs started.\n"
+	    "# TYPE jdp_runner_jvm_starts_total counter\n"
+	    "jdp_runner_jvm_starts_total 7\n"
+	    "# HELP jdp_runner_jvm_start_failures_total Run JVMs that died "
+	    "before their job.\n"
+	    "# TYPE jdp_runner_jvm_start_failures_total counter\n"
+	    "jdp_runner_jvm_start_failures_total 1\n"
+	    "# HELP jdp_runner_compile_seconds_total Time spent compiling "
+	    "jobs.\n"
+	    "# TYPE jdp_runner_compile_seconds_total counter\n"
+	    "jdp_runner_compile_seconds_total 1.234\n"
+	    "# HELP jdp_runner_run_seconds_total Time spent running jobs.\n"
+	    "# TYPE jdp_runner_run_seconds_total counter\n"
+	    "jdp_runner_run_seconds_total 56.789\n";
+	struct runner fake;
+	struct runner_run run;
+	struct runner_proc cs;
+	struct runner_job job;
+	struct buf m;
+	int i;
+
+	memset(&fake, 0, sizeof fake);
+	memset(&run, 0, sizeof run);
+	memset(&cs, 0, sizeof cs);
+	memset(&job, 0, sizeof job);
+	TAILQ_INIT(&fake.runs);
+	run.job = &job;
+	TAILQ_INSERT_TAIL(&fake.runs, &run, entry);
+	for (i = 0; i < RUNNER_NSTATUS; i++)
+		fake.finished[i] = (uint64_t)(i * 10 + 1);
+	fake.pool_size = 2;
+	fake.nstarting = 1;
+	fake.nready = 2;
+	fake.nbusy = 3;
+	fake.njobs = 20;
+	fake.nrun_q = 4;
+	fake.compiling = &job;
+	cs.state = RUNNER_PROC_READY;
+	fake.cs = &cs;
+	fake.cs_restarts = 5;
+	fake.jvm_starts = 7;
+	fake.jvm_failures = 1;
+	fake.compile_ms_sum = 1234;
+	fake.run_ms_sum = 56789;
+	buf_init(&m);
+	runner_write_metrics(&fake, &m);
+	is_str(buf_cstr(&m), want, "metrics: the whole text, byte for byte");
+	buf_free(&m);
+}
+
 int
 main(void)
 {
@@ -477,6 +575,7 @@ main(void)
 		    "status %d has a name (%s)", i, runner_status_name(i));
 	is_str(runner_status_name(RUNNER_MEMORY_LIMIT), "memory_limit",
 	    "status names are the API's");
+	test_metrics_text();
 
 	ev = ev_new();
 	r = runner_start("job-timeout 8s\nrun-pool 2\nqueue-max 6\n", &conf);
