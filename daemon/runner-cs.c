@@ -86,7 +86,7 @@ runner_cs_lost(struct runner *r, const char *why)
 		    "server %s while compiling this job",
 		    why);
 		runner_job_finish(
-		    job, RUNNER_COMPILE_ERROR, text, strlen(text));
+		    job, PROTO_RESULT_COMPILE_ERROR, text, strlen(text));
 		free(text);
 	}
 	runner_runs_lost(r, why, 0);
@@ -140,7 +140,8 @@ runner_cs_timeout(struct ev *ev, void *arg)
 		limit = runner_fmt_ms(runner_compile_limit(r));
 		xasprintf(
 		    &text, "Time limit exceeded (%s)\nwhile compiling", limit);
-		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
+		runner_job_finish(
+		    job, PROTO_RESULT_TIMEOUT, text, strlen(text));
 		free(text);
 		free(limit);
 	}
@@ -247,7 +248,8 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 				} else {
 					text = xstrndup((const char *)d, len);
 					runner_job_finish(job,
-					    RUNNER_COMPILE_ERROR, text, len);
+					    PROTO_RESULT_COMPILE_ERROR, text,
+					    len);
 					free(text);
 				}
 			}

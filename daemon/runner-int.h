@@ -87,6 +87,7 @@ struct runner_job {
 	int64_t timeout_ms; /* wall clock, at most job-timeout */
 	runner_cb cb;
 	void *arg;
+	int answered; /* in its callback: runner_cancel leaves it */
 	struct buf payload; /* class bytes for the harness */
 	struct runner_proc *proc;
 	uint64_t timer;
@@ -96,7 +97,7 @@ struct runner_job {
 	int retried; /* trusted: run again after the server died */
 	char *out, *err; /* trusted: the job's stdout and stderr */
 	size_t out_len, err_len;
-	enum runner_status status; /* for RUNNER_JOB_DELIVER */
+	enum proto_result_status status; /* for RUNNER_JOB_DELIVER */
 	char *body;
 	int64_t t_submit, t_compile, t_compiled, t_run;
 	TAILQ_ENTRY(runner_job) entry; /* in a queue, or alone */
@@ -171,7 +172,7 @@ struct runner_argbuf {
 char *runner_fmt_ms(int64_t);
 /* Answer a job: build the result, call back, free the job. */
 void runner_job_finish(
-    struct runner_job *, enum runner_status, const char *, size_t);
+    struct runner_job *, enum proto_result_status, const char *, size_t);
 /* Fail every job waiting in a queue (the machinery cannot start). */
 void runner_fail_queue(struct runner *, struct runner_jobs *, const char *);
 /* The status and body a final harness record answers; -1 if not one. */
@@ -233,7 +234,7 @@ void runner_pool_fill(struct runner *);
 void runner_dispatch(struct runner *);
 /* Finish the running job of a run JVM and retire the JVM. */
 void runner_run_finish(
-    struct runner_proc *, enum runner_status, const char *, size_t);
+    struct runner_proc *, enum proto_result_status, const char *, size_t);
 /* Parse a run JVM's control records: 'R' (ready), then one result. */
 void runner_run_parse(struct runner_proc *);
 /* A job's time limit (timer callback; run JVM or trusted). */

@@ -105,7 +105,7 @@ runner_dispatch(struct runner *r)
 
 /* Finish the running job of p and retire p. */
 void
-runner_run_finish(struct runner_proc *p, enum runner_status status,
+runner_run_finish(struct runner_proc *p, enum proto_result_status status,
     const char *body, size_t len)
 {
 	struct runner_job *job = p->job;
@@ -206,10 +206,11 @@ runner_run_timeout(struct ev *ev, void *arg)
 	xasprintf(&text, "Time limit exceeded (%s)", limit);
 	if (job->run != NULL) {
 		runner_trusted_stop(job);
-		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
+		runner_job_finish(
+		    job, PROTO_RESULT_TIMEOUT, text, strlen(text));
 	} else {
 		runner_run_drain(p);
-		runner_run_finish(p, RUNNER_TIMEOUT, text, strlen(text));
+		runner_run_finish(p, PROTO_RESULT_TIMEOUT, text, strlen(text));
 	}
 	free(text);
 	free(limit);
@@ -267,17 +268,18 @@ runner_run_exited(struct runner_proc *p)
 	runner_run_drain(p);
 	if (buf_len(&p->buf[RUNNER_OUT]) > r->output_max ||
 	    buf_len(&p->buf[RUNNER_ERR]) > r->output_max) {
-		runner_run_finish(p, RUNNER_OUTPUT_LIMIT, r->output_text,
+		runner_run_finish(p, PROTO_RESULT_OUTPUT_LIMIT, r->output_text,
 		    strlen(r->output_text));
 		return;
 	}
 	if (job->exited && job->main && code == 0) {
-		runner_run_finish(p, RUNNER_OK, buf_cstr(&p->buf[RUNNER_OUT]),
+		runner_run_finish(p, PROTO_RESULT_OK,
+		    buf_cstr(&p->buf[RUNNER_OUT]),
 		    buf_len(&p->buf[RUNNER_OUT]));
 		return;
 	}
 	if (sandbox_oom(&p->sp)) {
-		runner_run_finish(p, RUNNER_MEMORY_LIMIT, r->memory_text,
+		runner_run_finish(p, PROTO_RESULT_MEMORY_LIMIT, r->memory_text,
 		    strlen(r->memory_text));
 		return;
 	}
@@ -300,6 +302,6 @@ runner_run_exited(struct runner_proc *p)
 		free(tail);
 	}
 	runner_run_finish(
-	    p, RUNNER_RUNTIME_ERROR, buf_cstr(&text), buf_len(&text));
+	    p, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&text), buf_len(&text));
 	buf_free(&text);
 }

@@ -330,7 +330,7 @@ runner_proc_fd(struct ev *ev, int fd, int events, void *arg)
 	}
 	runner_proc_read(p, i, r->output_max);
 	if (buf_len(&p->buf[i]) > r->output_max)
-		runner_run_finish(p, RUNNER_OUTPUT_LIMIT, r->output_text,
+		runner_run_finish(p, PROTO_RESULT_OUTPUT_LIMIT, r->output_text,
 		    strlen(r->output_text));
 }
 

@@ -158,14 +158,14 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 		main = tlen > 0 && text[0] == 'M';
 		code = tlen > 1 ? atoi(buf_cstr(&b) + 1) : -1;
 		if (main && code == 0) {
-			runner_job_finish(job, RUNNER_OK, job->out, olen);
+			runner_job_finish(job, PROTO_RESULT_OK, job->out, olen);
 			break;
 		}
 		buf_reset(&b);
 		buf_puts(&b, "Could not create and run instance of class\n");
 		runner_exit_text(&b, code, main);
 		runner_job_finish(
-		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		break;
 	default:
 		log_warn("runner: compile server: bad result for job %llu",
@@ -175,7 +175,7 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 		    "Could not create and run instance of class\n"
 		    "the compile server gave no result");
 		runner_job_finish(
-		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		break;
 	}
 	buf_free(&b);
@@ -248,7 +248,7 @@ runner_runs_lost(struct runner *r, const char *why, int innocent)
 		    "the compile server %s while running this job",
 		    why);
 		runner_job_finish(
-		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		buf_free(&b);
 	}
 }

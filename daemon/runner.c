@@ -41,17 +41,6 @@
 #define RUNNER_WARM 40 /* warm-up rounds of the compile server */
 #define RUNNER_RUN_WARM 3 /* ... of a run JVM (docs/RUNNER.md) */
 #define RUNNER_RUNS_PER_CPU 2 /* trusted jobs at once in the server */
-static const char *const runner_status_names[RUNNER_NSTATUS] = {"ok",
-    "compile_error", "runtime_error", "timeout", "memory_limit", "output_limit",
-    "rejected"};
-
-const char *
-runner_status_name(enum runner_status s)
-{
-	if ((unsigned)s >= RUNNER_NSTATUS)
-		return "unknown";
-	return runner_status_names[s];
-}
 
 int
 runner_ready(const struct runner *r)
@@ -147,7 +136,7 @@ runner_job_free(struct runner_job *job)
 
 /* Answer a job: build the result, call back, free the job. */
 void
-runner_job_finish(struct runner_job *job, enum runner_status status,
+runner_job_finish(struct runner_job *job, enum proto_result_status status,
     const char *body, size_t len)
 {
 	struct runner *r = job->r;
@@ -191,12 +180,13 @@ runner_job_finish(struct runner_job *job, enum runner_status status,
 	r->run_ms_sum += res.run_ms;
 	log_debug("runner: job %llu: %s (queue %lld ms, compile %lld ms, "
 		  "wait %lld ms, run %lld ms)",
-	    (unsigned long long)job->id, runner_status_name(status),
+	    (unsigned long long)job->id, proto_result_status_name(status),
 	    (long long)res.queue_ms, (long long)res.compile_ms,
 	    (long long)res.wait_ms, (long long)res.run_ms);
 
 	/* The job is gone before the callback, which may submit or cancel. */
 	job->cb = NULL;
+	job->answered = 1;
 	if (p != NULL) {
 		p->job = NULL;
 		job->proc = NULL;
@@ -218,7 +208,8 @@ runner_job_deliver_timer(struct ev *ev, void *arg)
 
 /* Answer without running, from the loop (never inside runner_submit). */
 static void
-runner_job_defer(struct runner_job *job, enum runner_status status, char *body)
+runner_job_defer(
+    struct runner_job *job, enum proto_result_status status, char *body)
 {
 	job->state = RUNNER_JOB_DELIVER;
 	job->status = status;
@@ -235,7 +226,8 @@ runner_fail_queue(struct runner *r, struct runner_jobs *q, const char *why)
 
 	while ((job = TAILQ_FIRST(q)) != NULL) {
 		xasprintf(&text, "Runner unavailable: %s", why);
-		runner_job_finish(job, RUNNER_REJECTED, text, strlen(text));
+		runner_job_finish(
+		    job, PROTO_RESULT_REJECTED, text, strlen(text));
 		free(text);
 	}
 }
@@ -253,22 +245,23 @@ runner_record_result(const struct runner *r, int kind, const char *text,
 	switch (kind) {
 	case 'O':
 	case 'E':
-		res->status = kind == 'O' ? RUNNER_OK : RUNNER_RUNTIME_ERROR;
+		res->status =
+		    kind == 'O' ? PROTO_RESULT_OK : PROTO_RESULT_RUNTIME_ERROR;
 		res->body = text;
 		res->body_len = len;
 		break;
 	case 'M':
-		res->status = RUNNER_OK;
+		res->status = PROTO_RESULT_OK;
 		res->body = out;
 		res->body_len = out_len;
 		break;
 	case 'L':
-		res->status = RUNNER_MEMORY_LIMIT;
+		res->status = PROTO_RESULT_MEMORY_LIMIT;
 		res->body = r->memory_text;
 		res->body_len = strlen(r->memory_text);
 		break;
 	case 'P':
-		res->status = RUNNER_OUTPUT_LIMIT;
+		res->status = PROTO_RESULT_OUTPUT_LIMIT;
 		res->body = r->output_text;
 		res->body_len = strlen(r->output_text);
 		break;
@@ -313,7 +306,7 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 		    "Runner busy: %d jobs waiting or running "
 		    "(queue-max %d)",
 		    r->njobs - 1, r->queue_max);
-		runner_job_defer(job, RUNNER_REJECTED, text);
+		runner_job_defer(job, PROTO_RESULT_REJECTED, text);
 		return job->id;
 	}
 	if (len > r->source_max) {
@@ -321,7 +314,7 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 		    "Code did not compile:\nSource too large: "
 		    "%zu bytes (the limit is %llu bytes)",
 		    len, (unsigned long long)r->source_max);
-		runner_job_defer(job, RUNNER_COMPILE_ERROR, text);
+		runner_job_defer(job, PROTO_RESULT_COMPILE_ERROR, text);
 		return job->id;
 	}
 	if (in_len > r->source_max) {
@@ -329,7 +322,7 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 		    "Could not create and run instance of class\nInput too "
 		    "large: %zu bytes (the limit is %llu bytes)",
 		    in_len, (unsigned long long)r->source_max);
-		runner_job_defer(job, RUNNER_RUNTIME_ERROR, text);
+		runner_job_defer(job, PROTO_RESULT_RUNTIME_ERROR, text);
 		return job->id;
 	}
 	job->src = xmalloc(len + 1);
@@ -352,8 +345,8 @@ runner_cancel(struct runner *r, uint64_t id)
 	struct runner_job *job;
 	struct runner_proc *p;
 
-	if ((job = runner_job_find(r, id)) == NULL)
-		return;
+	if ((job = runner_job_find(r, id)) == NULL || job->answered)
+		return; /* unknown, answered, or in its callback */
 	log_debug("runner: job %llu cancelled", (unsigned long long)id);
 	if ((p = job->proc) != NULL) {
 		p->job = NULL;
@@ -486,7 +479,8 @@ runner_write_metrics(struct runner *r, struct buf *b)
 	    "runner, by status.\n# TYPE jdp_runner_jobs_total counter\n");
 	for (i = 0; i < RUNNER_NSTATUS; i++)
 		buf_printf(b, "jdp_runner_jobs_total{status=\"%s\"} %llu\n",
-		    runner_status_names[i], (unsigned long long)r->finished[i]);
+		    proto_result_status_name(i),
+		    (unsigned long long)r->finished[i]);
 	buf_printf(b,
 	    "# HELP jdp_runner_pool_size Run JVMs kept warm "
 	    "(run-pool).\n# TYPE jdp_runner_pool_size gauge\n"
