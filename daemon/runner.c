@@ -457,78 +457,80 @@ runner_free(struct runner *r)
 	free(r);
 }
 
+/* A metric's HELP line. */
+static void
+runner_metric_help(struct buf *b, const char *name, const char *text)
+{
+	buf_printf(b, "# HELP %s %s\n", name, text);
+}
+
 void
 runner_write_metrics(struct runner *r, struct buf *b)
 {
+	static const char *const jvms = "jdp_runner_jvms";
+	static const char *const queued = "jdp_runner_queued";
+	static const char *const jobs = "jdp_runner_jobs_total";
 	struct runner_run *run;
 	int i, running = 0;
 
 	TAILQ_FOREACH(run, &r->runs, entry)
 	running += run->job != NULL;
-	buf_printf(b,
-	    "# HELP jdp_runner_job_mode Where jobs run (job-mode): a "
-	    "sandboxed JVM each, or trusted in the compile server.\n"
-	    "# TYPE jdp_runner_job_mode gauge\n"
-	    "jdp_runner_job_mode{mode=\"%s\"} 1\n"
-	    "# HELP jdp_runner_trusted_running Trusted jobs running in the "
-	    "compile server.\n# TYPE jdp_runner_trusted_running gauge\n"
-	    "jdp_runner_trusted_running %d\n",
-	    r->trusted ? "trusted" : "sandbox", running);
-	buf_puts(b,
-	    "# HELP jdp_runner_jobs_total Jobs finished by the "
-	    "runner, by status.\n# TYPE jdp_runner_jobs_total counter\n");
+	runner_metric_help(b, "jdp_runner_job_mode",
+	    "Where jobs run (job-mode): a sandboxed JVM each, or trusted in "
+	    "the compile server.");
+	buf_metric_type(b, "gauge", "jdp_runner_job_mode");
+	buf_metric_label(b, "jdp_runner_job_mode", "mode",
+	    r->trusted ? "trusted" : "sandbox", 1);
+	runner_metric_help(b, "jdp_runner_trusted_running",
+	    "Trusted jobs running in the compile server.");
+	buf_metric(b, "gauge", "jdp_runner_trusted_running", running);
+
+	runner_metric_help(b, jobs, "Jobs finished by the runner, by status.");
+	buf_metric_type(b, "counter", jobs);
 	for (i = 0; i < RUNNER_NSTATUS; i++)
-		buf_printf(b, "jdp_runner_jobs_total{status=\"%s\"} %llu\n",
-		    proto_result_status_name(i),
-		    (unsigned long long)r->finished[i]);
-	buf_printf(b,
-	    "# HELP jdp_runner_pool_size Run JVMs kept warm "
-	    "(run-pool).\n# TYPE jdp_runner_pool_size gauge\n"
-	    "jdp_runner_pool_size %d\n",
-	    r->pool_size);
-	buf_printf(b,
-	    "# HELP jdp_runner_jvms Run JVMs by state.\n"
-	    "# TYPE jdp_runner_jvms gauge\n"
-	    "jdp_runner_jvms{state=\"starting\"} %d\n"
-	    "jdp_runner_jvms{state=\"ready\"} %d\n"
-	    "jdp_runner_jvms{state=\"busy\"} %d\n",
-	    r->nstarting, r->nready, r->nbusy);
-	buf_printf(b,
-	    "# HELP jdp_runner_queued Jobs waiting, by stage.\n"
-	    "# TYPE jdp_runner_queued gauge\n"
-	    "jdp_runner_queued{stage=\"compile\"} %d\n"
-	    "jdp_runner_queued{stage=\"run\"} %d\n",
-	    r->njobs - r->nbusy - running - r->nrun_q - (r->compiling != NULL),
-	    r->nrun_q);
-	buf_printf(b,
-	    "# HELP jdp_runner_compile_server_up 1 when the "
-	    "compile server is ready.\n"
-	    "# TYPE jdp_runner_compile_server_up gauge\n"
-	    "jdp_runner_compile_server_up %d\n",
+		buf_metric_label(b, jobs, "status", proto_result_status_name(i),
+		    (long long)r->finished[i]);
+	runner_metric_help(
+	    b, "jdp_runner_pool_size", "Run JVMs kept warm (run-pool).");
+	buf_metric(b, "gauge", "jdp_runner_pool_size", r->pool_size);
+
+	runner_metric_help(b, jvms, "Run JVMs by state.");
+	buf_metric_type(b, "gauge", jvms);
+	buf_metric_label(b, jvms, "state", "starting", r->nstarting);
+	buf_metric_label(b, jvms, "state", "ready", r->nready);
+	buf_metric_label(b, jvms, "state", "busy", r->nbusy);
+	runner_metric_help(b, queued, "Jobs waiting, by stage.");
+	buf_metric_type(b, "gauge", queued);
+	buf_metric_label(b, queued, "stage", "compile",
+	    r->njobs - r->nbusy - running - r->nrun_q - (r->compiling != NULL));
+	buf_metric_label(b, queued, "stage", "run", r->nrun_q);
+
+	runner_metric_help(b, "jdp_runner_compile_server_up",
+	    "1 when the compile server is ready.");
+	buf_metric(b, "gauge", "jdp_runner_compile_server_up",
 	    r->cs != NULL && r->cs->state == RUNNER_PROC_READY);
-	buf_printf(b,
-	    "# HELP jdp_runner_compile_server_restarts_total "
-	    "Compile server restarts.\n"
-	    "# TYPE jdp_runner_compile_server_restarts_total counter\n"
-	    "jdp_runner_compile_server_restarts_total %llu\n",
-	    (unsigned long long)r->cs_restarts);
-	buf_printf(b,
-	    "# HELP jdp_runner_jvm_starts_total Run JVMs started."
-	    "\n# TYPE jdp_runner_jvm_starts_total counter\n"
-	    "jdp_runner_jvm_starts_total %llu\n"
-	    "# HELP jdp_runner_jvm_start_failures_total Run JVMs that died "
-	    "before their job.\n"
-	    "# TYPE jdp_runner_jvm_start_failures_total counter\n"
-	    "jdp_runner_jvm_start_failures_total %llu\n",
-	    (unsigned long long)r->jvm_starts,
-	    (unsigned long long)r->jvm_failures);
-	buf_printf(b,
-	    "# HELP jdp_runner_compile_seconds_total Time spent "
-	    "compiling jobs.\n"
-	    "# TYPE jdp_runner_compile_seconds_total counter\n"
-	    "jdp_runner_compile_seconds_total %.3f\n"
-	    "# HELP jdp_runner_run_seconds_total Time spent running jobs.\n"
-	    "# TYPE jdp_runner_run_seconds_total counter\n"
-	    "jdp_runner_run_seconds_total %.3f\n",
-	    (double)r->compile_ms_sum / 1000, (double)r->run_ms_sum / 1000);
+	runner_metric_help(b, "jdp_runner_compile_server_restarts_total",
+	    "Compile server restarts.");
+	buf_metric(b, "counter", "jdp_runner_compile_server_restarts_total",
+	    (long long)r->cs_restarts);
+	runner_metric_help(
+	    b, "jdp_runner_jvm_starts_total", "Run JVMs started.");
+	buf_metric(b, "counter", "jdp_runner_jvm_starts_total",
+	    (long long)r->jvm_starts);
+	runner_metric_help(b, "jdp_runner_jvm_start_failures_total",
+	    "Run JVMs that died before their job.");
+	buf_metric(b, "counter", "jdp_runner_jvm_start_failures_total",
+	    (long long)r->jvm_failures);
+
+	/* Seconds with milliseconds: no buf_metric for fractions. */
+	runner_metric_help(b, "jdp_runner_compile_seconds_total",
+	    "Time spent compiling jobs.");
+	buf_metric_type(b, "counter", "jdp_runner_compile_seconds_total");
+	buf_printf(b, "jdp_runner_compile_seconds_total %.3f\n",
+	    (double)r->compile_ms_sum / 1000);
+	runner_metric_help(
+	    b, "jdp_runner_run_seconds_total", "Time spent running jobs.");
+	buf_metric_type(b, "counter", "jdp_runner_run_seconds_total");
+	buf_printf(b, "jdp_runner_run_seconds_total %.3f\n",
+	    (double)r->run_ms_sum / 1000);
 }
