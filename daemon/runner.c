@@ -441,10 +441,10 @@ runner_free(struct runner *r)
 	}
 	while ((p = TAILQ_FIRST(&r->procs)) != NULL) {
 		TAILQ_REMOVE(&r->procs, p, entry);
-		runner_proc_kill_wait(r, p);
+		runner_proc_kill_wait(p);
 	}
 	if (r->cs != NULL)
-		runner_proc_kill_wait(r, r->cs);
+		runner_proc_kill_wait(r->cs);
 	if (r->cs_timer != 0)
 		ev_del_timer(r->ev, r->cs_timer);
 	if (r->cs_restart_timer != 0)
