@@ -89,6 +89,16 @@ runner_proc_poll(struct ev *ev, void *arg)
 	return EV_TIMER_STOP;
 }
 
+/* Close both ends of the first n pipes (a start that failed). */
+static void
+runner_proc_unpipe(int pipes[][2], int n)
+{
+	while (n-- > 0) {
+		close(pipes[n][0]);
+		close(pipes[n][1]);
+	}
+}
+
 /*
  * Start java with args (NULL-terminated) and limits, with pipes on all four
  * fds; ops and arg are told what it writes and when it exits. compiler
@@ -114,10 +124,7 @@ runner_proc_start(struct ev *ev, struct sandbox *sb, int compiler,
 		buf_init(&p->buf[i]);
 		if (pipe2(pipes[i], O_CLOEXEC) == -1) {
 			log_error("runner: pipe: %s", strerror(errno));
-			while (i-- > 0) {
-				close(pipes[i][0]);
-				close(pipes[i][1]);
-			}
+			runner_proc_unpipe(pipes, i);
 			free(p);
 			return NULL;
 		}
@@ -130,10 +137,7 @@ runner_proc_start(struct ev *ev, struct sandbox *sb, int compiler,
 		log_error("runner: cannot start %s: %s",
 		    compiler ? "the compile server" : "a run JVM", cause);
 		free(cause);
-		for (i = 0; i < 4; i++) {
-			close(pipes[i][0]);
-			close(pipes[i][1]);
-		}
+		runner_proc_unpipe(pipes, 4);
 		free(p);
 		return NULL;
 	}
