@@ -184,11 +184,6 @@ struct runner {
 	int64_t compile_ms_sum, run_ms_sum;
 };
 
-/* Strings the arguments of a JVM point into. */
-struct runner_argbuf {
-	char xmx[64], direct[64], cap[32], warm[32], srcmax[32], cds[64];
-};
-
 /* runner.c */
 
 /* "10 s", "1500 ms". Caller frees. */

@@ -29,6 +29,11 @@
 #define RUNNER_CDS_WAIT_MS 30000 /* writing the class-data archive */
 #define RUNNER_CS_HEAP_MIB 768ULL /* the compile server's heap */
 
+/* Strings the arguments of a JVM point into. */
+struct runner_argbuf {
+	char xmx[64], direct[64], cap[32], warm[32], srcmax[32], cds[64];
+};
+
 /*
  * The arguments and limits of the compile server, a run JVM or (dump) the
  * run JVM that writes the harness's class-data archive; returns the count.
