@@ -14,18 +14,19 @@
 #include "log.h"
 #include "runner-int.h"
 #include "sandbox.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 #define RUNNER_COMPILE_MIN_MS 10000 /* compile time limit, at least */
+#define RUNNER_CS_HDR 9 /* an answer's id, kind and length */
 
-/* Append a big-endian 32-bit number. */
-static void
-runner_put32(struct buf *b, uint32_t v)
-{
-	uint8_t p[4] = {v >> 24, v >> 16, v >> 8, v};
+static void runner_cs_output(struct runner_proc *, int, void *);
+static void runner_cs_exit(struct runner_proc *, void *);
+static void runner_cs_lost(struct runner *, const char *);
+static void runner_cs_parse(struct runner *, struct runner_proc *);
 
-	buf_add(b, p, 4);
-}
+static const struct runner_proc_ops runner_cs_ops = {
+    runner_cs_output, runner_cs_exit};
 
 /* The compile time limit: job-timeout, but at least RUNNER_COMPILE_MIN_MS. */
 static int64_t
@@ -52,7 +53,7 @@ runner_cs_start(struct runner *r)
 		return;
 	if (r->cs_starts++ > 0)
 		r->cs_restarts++;
-	if ((r->cs = runner_proc_start(r, 1)) == NULL) {
+	if ((r->cs = runner_jvm_start(r, 1, &runner_cs_ops)) == NULL) {
 		r->cs_fails++;
 		r->cs_restart_timer =
 		    ev_add_timer(r->ev, 1000, runner_cs_restart_timer, r);
@@ -60,7 +61,7 @@ runner_cs_start(struct runner *r)
 }
 
 /* The server died or was killed: fail its job, start another. */
-void
+static void
 runner_cs_lost(struct runner *r, const char *why)
 {
 	struct runner_proc *p = r->cs;
@@ -86,7 +87,7 @@ runner_cs_lost(struct runner *r, const char *why)
 		    "server %s while compiling this job",
 		    why);
 		runner_job_finish(
-		    job, RUNNER_COMPILE_ERROR, text, strlen(text));
+		    job, PROTO_RESULT_COMPILE_ERROR, text, strlen(text));
 		free(text);
 	}
 	runner_runs_lost(r, why, 0);
@@ -140,7 +141,8 @@ runner_cs_timeout(struct ev *ev, void *arg)
 		limit = runner_fmt_ms(runner_compile_limit(r));
 		xasprintf(
 		    &text, "Time limit exceeded (%s)\nwhile compiling", limit);
-		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
+		runner_job_finish(
+		    job, PROTO_RESULT_TIMEOUT, text, strlen(text));
 		free(text);
 		free(limit);
 	}
@@ -154,11 +156,10 @@ runner_cs_send(struct runner *r, int kind, uint32_t id, const void *data,
     size_t len, const void *data2, size_t len2)
 {
 	struct buf *b = &r->cs->buf[RUNNER_IN];
-	uint8_t k = (uint8_t)kind;
 
-	runner_put32(b, id);
-	buf_add(b, &k, 1);
-	runner_put32(b, (uint32_t)(len + len2));
+	wire_put_u32(b, id);
+	wire_put_u8(b, (uint8_t)kind);
+	wire_put_u32(b, (uint32_t)(len + len2));
 	buf_add(b, data, len);
 	if (len2 > 0)
 		buf_add(b, data2, len2);
@@ -198,24 +199,24 @@ runner_compile_next(struct runner *r)
 }
 
 /* Handle complete answers from the compile server. */
-void
+static void
 runner_cs_parse(struct runner *r, struct runner_proc *p)
 {
 	struct buf *b = &p->buf[RUNNER_OUT];
 	struct runner_job *job;
+	struct wire_rd rd;
 	const uint8_t *d;
 	char *text;
 	uint32_t id, len;
-	int kind;
+	uint8_t kind;
 
-	while (r->cs == p && buf_len(b) >= 9) {
-		d = buf_data(b);
-		id = runner_get32(d);
-		kind = d[4];
-		len = runner_get32(d + 5);
-		if (buf_len(b) < 9 + (size_t)len)
+	while (r->cs == p && buf_len(b) >= RUNNER_CS_HDR) {
+		wire_rd_init(&rd, buf_data(b), buf_len(b));
+		if (wire_get_u32(&rd, &id) == -1 ||
+		    wire_get_u8(&rd, &kind) == -1 ||
+		    wire_get_u32(&rd, &len) == -1 || wire_rd_left(&rd) < len)
 			return;
-		d += 9;
+		d = buf_data(b) + RUNNER_CS_HDR;
 		if (kind == RUNNER_CS_READY) {
 			log_info("runner: compile server ready (pid %ld, %lld "
 				 "ms)",
@@ -238,7 +239,7 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 			if (job != NULL) {
 				job->t_compiled = ev_now(r->ev);
 				if (kind == RUNNER_CS_OK) {
-					runner_put32(&job->payload, len);
+					wire_put_u32(&job->payload, len);
 					buf_add(&job->payload, d, len);
 					job->state = RUNNER_JOB_RUN_QUEUE;
 					TAILQ_INSERT_TAIL(
@@ -247,14 +248,47 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 				} else {
 					text = xstrndup((const char *)d, len);
 					runner_job_finish(job,
-					    RUNNER_COMPILE_ERROR, text, len);
+					    PROTO_RESULT_COMPILE_ERROR, text,
+					    len);
 					free(text);
 				}
 			}
 		}
-		buf_consume(b, 9 + (size_t)len);
+		buf_consume(b, RUNNER_CS_HDR + (size_t)len);
 		runner_dispatch(r);
 	}
 	if (r->cs == p)
 		runner_compile_next(r);
+}
+
+/* The compile server's answers (stdout), stderr and control pipe. */
+static void
+runner_cs_output(struct runner_proc *p, int i, void *arg)
+{
+	struct runner *r = arg;
+
+	runner_proc_read(p, i, 0);
+	if (i == RUNNER_OUT)
+		runner_cs_parse(r, p);
+	else
+		runner_proc_tail(p, i, RUNNER_ERR_KEEP);
+}
+
+/* A compile server exited: its last answers, then start another. */
+static void
+runner_cs_exit(struct runner_proc *p, void *arg)
+{
+	struct runner *r = arg;
+
+	/* Whatever it wrote before dying is still in the pipes. */
+	if (p->state != RUNNER_PROC_DONE)
+		runner_proc_drain(p, RUNNER_ERR_KEEP);
+	if (r->cs == p) {
+		runner_cs_parse(r, p);
+		if (r->cs == p)
+			runner_cs_lost(r, "died");
+	}
+	if (p->listed)
+		TAILQ_REMOVE(&r->procs, p, entry);
+	runner_proc_free(p);
 }

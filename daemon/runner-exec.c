@@ -31,14 +31,14 @@ runner_exec_done(const struct runner_result *res, void *arg)
 	struct runner_exec *x = arg;
 	struct buf b;
 
-	x->status = res->status == RUNNER_OK ? 0
-	    : res->status == RUNNER_REJECTED ? 2
-					     : 1;
+	x->status = res->status == PROTO_RESULT_OK ? 0
+	    : res->status == PROTO_RESULT_REJECTED ? 2
+						   : 1;
 	if (x->json) {
 		buf_init(&b);
 		buf_puts(&b, "{\"status\":");
-		buf_json_str(&b, runner_status_name(res->status),
-		    strlen(runner_status_name(res->status)));
+		buf_json_str(&b, proto_result_status_name(res->status),
+		    strlen(proto_result_status_name(res->status)));
 		buf_puts(&b, ",\"result\":");
 		buf_json_str(&b, res->body, res->body_len);
 		buf_puts(&b, ",\"stdout\":");
@@ -55,7 +55,7 @@ runner_exec_done(const struct runner_result *res, void *arg)
 		buf_puts(&b, "}\n");
 		fwrite(buf_data(&b), 1, buf_len(&b), stdout);
 		buf_free(&b);
-	} else if (res->status == RUNNER_OK)
+	} else if (res->status == PROTO_RESULT_OK)
 		fwrite(res->body, 1, res->body_len, stdout);
 	else {
 		fwrite(res->body, 1, res->body_len, stderr);

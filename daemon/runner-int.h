@@ -22,6 +22,7 @@ struct ev;
 #define RUNNER_BACKOFF_MAX_MS 30000
 #define RUNNER_FAILS_MAX 3 /* failed starts before giving up jobs */
 #define RUNNER_POLL_MS 20 /* reaping without pidfd */
+#define RUNNER_ERR_KEEP 8192 /* stderr kept from a starting JVM */
 
 /* Compile server answers (CompileServer.java). */
 #define RUNNER_CS_OK 0
@@ -59,19 +60,41 @@ enum runner_job_state {
 
 struct runner_job;
 struct runner_run;
+struct runner_proc;
+
+/*
+ * What the owner of a process (runner-cs.c, runner-pool.c) is told by
+ * runner-proc.c, with the arg given to runner_proc_start.
+ */
+struct runner_proc_ops {
+	/* Pipe RUNNER_OUT, RUNNER_ERR or RUNNER_CTL is readable. */
+	void (*on_output)(struct runner_proc *, int, void *);
+	/*
+	 * It exited and is reaped; what it wrote last may still be in the
+	 * pipes (runner_proc_drain). The owner frees it (runner_proc_free).
+	 */
+	void (*on_exit)(struct runner_proc *, void *);
+};
+
 struct runner_proc {
-	struct runner *r;
+	struct ev *ev;
+	struct sandbox *sb;
+	const struct runner_proc_ops *ops;
+	void *arg;
 	int compiler; /* the compile server */
-	int listed; /* on r->procs */
-	enum runner_proc_state state;
 	struct sandbox_proc sp;
 	int fd[4];
 	struct buf buf[4];
 	int in_watched;
 	int in_close; /* close stdin once drained */
-	struct runner_job *job;
 	uint64_t poll_timer;
 	int64_t started;
+
+	/* The owner's; runner-proc.c leaves them alone. */
+	struct runner *r;
+	int listed; /* on r->procs */
+	enum runner_proc_state state;
+	struct runner_job *job;
 	TAILQ_ENTRY(runner_proc) entry;
 };
 TAILQ_HEAD(runner_procs, runner_proc);
@@ -87,6 +110,7 @@ struct runner_job {
 	int64_t timeout_ms; /* wall clock, at most job-timeout */
 	runner_cb cb;
 	void *arg;
+	int answered; /* in its callback: runner_cancel leaves it */
 	struct buf payload; /* class bytes for the harness */
 	struct runner_proc *proc;
 	uint64_t timer;
@@ -96,7 +120,7 @@ struct runner_job {
 	int retried; /* trusted: run again after the server died */
 	char *out, *err; /* trusted: the job's stdout and stderr */
 	size_t out_len, err_len;
-	enum runner_status status; /* for RUNNER_JOB_DELIVER */
+	enum proto_result_status status; /* for RUNNER_JOB_DELIVER */
 	char *body;
 	int64_t t_submit, t_compile, t_compiled, t_run;
 	TAILQ_ENTRY(runner_job) entry; /* in a queue, or alone */
@@ -160,18 +184,13 @@ struct runner {
 	int64_t compile_ms_sum, run_ms_sum;
 };
 
-/* Strings the arguments of a JVM point into. */
-struct runner_argbuf {
-	char xmx[64], direct[64], cap[32], warm[32], srcmax[32], cds[64];
-};
-
 /* runner.c */
 
 /* "10 s", "1500 ms". Caller frees. */
 char *runner_fmt_ms(int64_t);
 /* Answer a job: build the result, call back, free the job. */
 void runner_job_finish(
-    struct runner_job *, enum runner_status, const char *, size_t);
+    struct runner_job *, enum proto_result_status, const char *, size_t);
 /* Fail every job waiting in a queue (the machinery cannot start). */
 void runner_fail_queue(struct runner *, struct runner_jobs *, const char *);
 /* The status and body a final harness record answers; -1 if not one. */
@@ -182,37 +201,45 @@ void runner_exit_text(struct buf *, int, int);
 /* A runner with warm-up rounds for the compile server (0: --exec). */
 struct runner *runner_create(struct ev *, const struct conf *, int, char **);
 
-/* runner-proc.c */
+/* runner-proc.c: a leaf, it calls none of the files below. */
 
-/* A big-endian 32-bit number of the children's framing. */
-uint32_t runner_get32(const uint8_t *);
 /* Write what we can of a child's stdin buffer. */
 void runner_proc_flush(struct runner_proc *);
-/* Start a JVM with pipes on all four fds; NULL on failure (logged). */
-struct runner_proc *runner_proc_start(struct runner *, int);
+/*
+ * Start java with args (NULL-terminated) and limits, with pipes on all four
+ * fds, telling ops (with arg) what it writes and when it exits; compiler:
+ * the compile server, for log lines. NULL on failure (logged).
+ */
+struct runner_proc *runner_proc_start(struct ev *, struct sandbox *, int,
+    const char *const *, const struct sandbox_limits *,
+    const struct runner_proc_ops *, void *);
+/* Free a reaped process (ops->on_exit does). */
+void runner_proc_free(struct runner_proc *);
 /* Kill, reap (blocking) and free a process. */
-void runner_proc_kill_wait(struct runner *, struct runner_proc *);
+void runner_proc_kill_wait(struct runner_proc *);
 /* Read what is available on one pipe; -1 at EOF (the pipe is closed). */
 int runner_proc_read(struct runner_proc *, int, size_t);
+/* Keep only the last n bytes read from a pipe. */
+void runner_proc_tail(struct runner_proc *, int, size_t);
+/* Read what is left after the exit: control whole, stdout/err to limit. */
+void runner_proc_drain(struct runner_proc *, size_t);
 /* Last line(s) of a process's stderr, for messages. Caller frees. */
 char *runner_proc_errtail(struct runner_proc *);
-/* The job has its answer: stop the process, whatever it still does. */
-void runner_proc_done(struct runner_proc *);
+/* Kill it and close its pipes, whatever it still does; on_exit follows. */
+void runner_proc_stop(struct runner_proc *);
 
 /* runner-jvm.c */
 
-/* The arguments and limits of a JVM (compiler, dump); returns the count. */
-int runner_jvm_args(struct runner *, int, int, const char **,
-    struct runner_argbuf *, struct sandbox_limits *);
 /* Write the harness's class-data archive, once, before the pool starts. */
 void runner_cds_dump(struct runner *);
+/* Start the compile server or a run JVM, owned by ops; NULL if it fails. */
+struct runner_proc *runner_jvm_start(
+    struct runner *, int, const struct runner_proc_ops *);
 
 /* runner-cs.c */
 
 /* Start the compile server unless it runs or a restart is waiting. */
 void runner_cs_start(struct runner *);
-/* The server died or was killed: fail its job, start another. */
-void runner_cs_lost(struct runner *, const char *);
 /* Kill the compile server for a reason of ours, not of its jobs. */
 void runner_cs_kill(struct runner *, const char *);
 /* Write one request to the compile server. */
@@ -222,8 +249,6 @@ void runner_cs_send(
 uint32_t runner_cs_id(struct runner *);
 /* Give the next waiting job to the compile server if it is free. */
 void runner_compile_next(struct runner *);
-/* Handle complete answers from the compile server. */
-void runner_cs_parse(struct runner *, struct runner_proc *);
 
 /* runner-pool.c */
 
@@ -231,15 +256,8 @@ void runner_cs_parse(struct runner *, struct runner_proc *);
 void runner_pool_fill(struct runner *);
 /* Give waiting jobs to warm JVMs (trusted: to the compile server). */
 void runner_dispatch(struct runner *);
-/* Finish the running job of a run JVM and retire the JVM. */
-void runner_run_finish(
-    struct runner_proc *, enum runner_status, const char *, size_t);
-/* Parse a run JVM's control records: 'R' (ready), then one result. */
-void runner_run_parse(struct runner_proc *);
 /* A job's time limit (timer callback; run JVM or trusted). */
 int64_t runner_run_timeout(struct ev *, void *);
-/* The run JVM exited without a result record (or after System.exit). */
-void runner_run_exited(struct runner_proc *);
 
 /* runner-trusted.c */
 

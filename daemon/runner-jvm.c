@@ -1,7 +1,8 @@
 /*
  * runner-jvm.c: what the runner's JVMs are started with: the arguments
- * and sandbox limits of the compile server and of run JVMs, and the
- * harness's class-data archive, written once before the pool starts.
+ * and sandbox limits of the compile server and of run JVMs (started here
+ * through runner-proc.c), and the harness's class-data archive, written
+ * once before the pool starts.
  */
 #include "config.h"
 
@@ -28,11 +29,16 @@
 #define RUNNER_CDS_WAIT_MS 30000 /* writing the class-data archive */
 #define RUNNER_CS_HEAP_MIB 768ULL /* the compile server's heap */
 
+/* Strings the arguments of a JVM point into. */
+struct runner_argbuf {
+	char xmx[64], direct[64], cap[32], warm[32], srcmax[32], cds[64];
+};
+
 /*
  * The arguments and limits of the compile server, a run JVM or (dump) the
  * run JVM that writes the harness's class-data archive; returns the count.
  */
-int
+static int
 runner_jvm_args(struct runner *r, int compiler, int dump, const char **args,
     struct runner_argbuf *ab, struct sandbox_limits *lim)
 {
@@ -111,6 +117,27 @@ runner_jvm_args(struct runner *r, int compiler, int dump, const char **args,
 	lim->nofile = RUNNER_NOFILE;
 	lim->cgroup = 1;
 	return n;
+}
+
+/* Start the compile server or a run JVM, owned by ops; NULL if it fails. */
+struct runner_proc *
+runner_jvm_start(
+    struct runner *r, int compiler, const struct runner_proc_ops *ops)
+{
+	struct runner_proc *p;
+	struct sandbox_limits lim;
+	struct runner_argbuf ab;
+	const char *args[40];
+	int n;
+
+	n = runner_jvm_args(r, compiler, 0, args, &ab, &lim);
+	args[n] = NULL;
+	p = runner_proc_start(r->ev, r->sb, compiler, args, &lim, ops, r);
+	if (p != NULL) {
+		p->r = r;
+		p->state = RUNNER_PROC_STARTING;
+	}
+	return p;
 }
 
 /*

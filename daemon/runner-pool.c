@@ -18,7 +18,16 @@
 #include "log.h"
 #include "runner-int.h"
 #include "sandbox.h"
+#include "wire.h"
 #include "xmalloc.h"
+
+#define RUNNER_RUN_HDR 5 /* a control record's kind and length */
+
+static void runner_run_output(struct runner_proc *, int, void *);
+static void runner_run_exit(struct runner_proc *, void *);
+
+static const struct runner_proc_ops runner_run_ops = {
+    runner_run_output, runner_run_exit};
 
 static int64_t
 runner_pool_timer(struct ev *ev, void *arg)
@@ -43,7 +52,7 @@ runner_pool_fill(struct runner *r)
 	while (r->nstarting + r->nready < want &&
 	    r->nstarting + r->nready + r->nbusy <
 		r->pool_size + r->max_running) {
-		if ((p = runner_proc_start(r, 0)) == NULL) {
+		if ((p = runner_jvm_start(r, 0, &runner_run_ops)) == NULL) {
 			r->pool_timer =
 			    ev_add_timer(r->ev, 1000, runner_pool_timer, r);
 			return;
@@ -103,16 +112,49 @@ runner_dispatch(struct runner *r)
 	runner_pool_fill(r);
 }
 
+/* The process is no longer counted as starting, ready or busy. */
+static void
+runner_pool_uncount(struct runner_proc *p)
+{
+	struct runner *r = p->r;
+
+	if (p->compiler)
+		return;
+	switch (p->state) {
+	case RUNNER_PROC_STARTING:
+		r->nstarting--;
+		break;
+	case RUNNER_PROC_READY:
+		r->nready--;
+		break;
+	case RUNNER_PROC_BUSY:
+		r->nbusy--;
+		break;
+	case RUNNER_PROC_DONE:
+		break;
+	}
+}
+
+/* The job has its answer: stop the process, whatever it still does. */
+static void
+runner_pool_retire(struct runner_proc *p)
+{
+	runner_pool_uncount(p);
+	p->state = RUNNER_PROC_DONE;
+	runner_proc_stop(p);
+	runner_dispatch(p->r);
+}
+
 /* Finish the running job of p and retire p. */
-void
-runner_run_finish(struct runner_proc *p, enum runner_status status,
+static void
+runner_run_finish(struct runner_proc *p, enum proto_result_status status,
     const char *body, size_t len)
 {
 	struct runner_job *job = p->job;
 
 	if (job != NULL)
 		runner_job_finish(job, status, body, len);
-	runner_proc_done(p);
+	runner_pool_retire(p);
 }
 
 static void
@@ -156,21 +198,22 @@ runner_run_record(struct runner_proc *p, int kind, const char *d, size_t len)
 }
 
 /* Parse control records: 'R' (ready), then one result. */
-void
+static void
 runner_run_parse(struct runner_proc *p)
 {
 	struct runner *r = p->r;
 	struct buf *b = &p->buf[RUNNER_CTL];
+	struct wire_rd rd;
 	const uint8_t *d;
 	char *payload;
 	uint32_t len;
-	int kind;
+	uint8_t kind;
 
-	while (p->state != RUNNER_PROC_DONE && buf_len(b) >= 5) {
+	while (p->state != RUNNER_PROC_DONE && buf_len(b) >= RUNNER_RUN_HDR) {
 		d = buf_data(b);
-		kind = d[0];
-		len = runner_get32(d + 1);
-		if (buf_len(b) < 5 + (size_t)len)
+		wire_rd_init(&rd, d, buf_len(b));
+		if (wire_get_u8(&rd, &kind) == -1 ||
+		    wire_get_u32(&rd, &len) == -1 || wire_rd_left(&rd) < len)
 			return;
 		if (kind == 'R' && p->state == RUNNER_PROC_STARTING) {
 			r->nstarting--;
@@ -180,13 +223,13 @@ runner_run_parse(struct runner_proc *p)
 			log_debug("runner: run JVM pid %ld ready in %lld ms",
 			    (long)p->sp.pid,
 			    (long long)(ev_now(r->ev) - p->started));
-			buf_consume(b, 5 + (size_t)len);
+			buf_consume(b, RUNNER_RUN_HDR + (size_t)len);
 			runner_dispatch(r);
 			continue;
 		}
 		/* A NUL-terminated copy for the callback. */
-		payload = xstrndup((const char *)d + 5, len);
-		buf_consume(b, 5 + (size_t)len);
+		payload = xstrndup((const char *)d + RUNNER_RUN_HDR, len);
+		buf_consume(b, RUNNER_RUN_HDR + (size_t)len);
 		runner_run_record(p, kind, payload, len);
 		free(payload);
 	}
@@ -206,10 +249,11 @@ runner_run_timeout(struct ev *ev, void *arg)
 	xasprintf(&text, "Time limit exceeded (%s)", limit);
 	if (job->run != NULL) {
 		runner_trusted_stop(job);
-		runner_job_finish(job, RUNNER_TIMEOUT, text, strlen(text));
+		runner_job_finish(
+		    job, PROTO_RESULT_TIMEOUT, text, strlen(text));
 	} else {
 		runner_run_drain(p);
-		runner_run_finish(p, RUNNER_TIMEOUT, text, strlen(text));
+		runner_run_finish(p, PROTO_RESULT_TIMEOUT, text, strlen(text));
 	}
 	free(text);
 	free(limit);
@@ -217,7 +261,7 @@ runner_run_timeout(struct ev *ev, void *arg)
 }
 
 /* The run JVM exited without a result record (or after System.exit). */
-void
+static void
 runner_run_exited(struct runner_proc *p)
 {
 	struct runner *r = p->r;
@@ -267,17 +311,18 @@ runner_run_exited(struct runner_proc *p)
 	runner_run_drain(p);
 	if (buf_len(&p->buf[RUNNER_OUT]) > r->output_max ||
 	    buf_len(&p->buf[RUNNER_ERR]) > r->output_max) {
-		runner_run_finish(p, RUNNER_OUTPUT_LIMIT, r->output_text,
+		runner_run_finish(p, PROTO_RESULT_OUTPUT_LIMIT, r->output_text,
 		    strlen(r->output_text));
 		return;
 	}
 	if (job->exited && job->main && code == 0) {
-		runner_run_finish(p, RUNNER_OK, buf_cstr(&p->buf[RUNNER_OUT]),
+		runner_run_finish(p, PROTO_RESULT_OK,
+		    buf_cstr(&p->buf[RUNNER_OUT]),
 		    buf_len(&p->buf[RUNNER_OUT]));
 		return;
 	}
 	if (sandbox_oom(&p->sp)) {
-		runner_run_finish(p, RUNNER_MEMORY_LIMIT, r->memory_text,
+		runner_run_finish(p, PROTO_RESULT_MEMORY_LIMIT, r->memory_text,
 		    strlen(r->memory_text));
 		return;
 	}
@@ -300,6 +345,55 @@ runner_run_exited(struct runner_proc *p)
 		free(tail);
 	}
 	runner_run_finish(
-	    p, RUNNER_RUNTIME_ERROR, buf_cstr(&text), buf_len(&text));
+	    p, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&text), buf_len(&text));
 	buf_free(&text);
+}
+
+/* A run JVM's stdout, stderr (capped: the job's) and control records. */
+static void
+runner_run_output(struct runner_proc *p, int i, void *arg)
+{
+	struct runner *r = arg;
+
+	if (i == RUNNER_CTL) {
+		runner_proc_read(p, i, 0);
+		runner_run_parse(p);
+		return;
+	}
+	if (p->job == NULL) {
+		/* Warming up: keep a little stderr for error messages. */
+		runner_proc_read(p, i, 0);
+		if (i == RUNNER_OUT)
+			buf_reset(&p->buf[i]);
+		else
+			runner_proc_tail(p, i, RUNNER_ERR_KEEP);
+		return;
+	}
+	runner_proc_read(p, i, r->output_max);
+	if (buf_len(&p->buf[i]) > r->output_max)
+		runner_run_finish(p, PROTO_RESULT_OUTPUT_LIMIT, r->output_text,
+		    strlen(r->output_text));
+}
+
+/* A run JVM exited: its last records, then what its exit means. */
+static void
+runner_run_exit(struct runner_proc *p, void *arg)
+{
+	struct runner *r = arg;
+
+	/* Whatever it wrote before dying is still in the pipes. */
+	if (p->state != RUNNER_PROC_DONE)
+		runner_proc_drain(p, r->output_max);
+	if (p->job != NULL)
+		runner_run_parse(p);
+	if (p->state != RUNNER_PROC_DONE) {
+		runner_run_exited(p);
+		if (p->state != RUNNER_PROC_DONE) {
+			runner_pool_uncount(p);
+			p->state = RUNNER_PROC_DONE;
+		}
+	}
+	TAILQ_REMOVE(&r->procs, p, entry);
+	runner_proc_free(p);
+	runner_dispatch(r);
 }

@@ -1,9 +1,10 @@
 /*
  * runner-proc.c: the runner's children (the compile server and run JVMs):
  * starting one with a pipe on each of its four fds, writing its stdin and
- * reading the rest as the loop says they are ready, its exit (pidfd, or
- * polling without one) and freeing it. What the compile server and run
- * JVMs say is parsed in runner-cs.c and runner-pool.c.
+ * reading the rest, its exit (pidfd, or polling without one) and freeing
+ * it. A leaf: what a child says and what its exit means is its owner's,
+ * told through the struct runner_proc_ops it was started with (runner-cs.c
+ * for the compile server, runner-pool.c for run JVMs).
  */
 #include "config.h"
 
@@ -24,19 +25,9 @@
 #include "xmalloc.h"
 
 #define RUNNER_CHUNK 65536
-#define RUNNER_ERR_KEEP 8192 /* stderr kept from a starting JVM */
 
 static void runner_proc_fd(struct ev *, int, int, void *);
 static void runner_proc_exit_cb(struct ev *, int, int, void *);
-static void runner_proc_exited(struct runner_proc *);
-
-/* A big-endian 32-bit number of the children's framing. */
-uint32_t
-runner_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Stop watching and close one pipe. */
 static void
@@ -44,7 +35,7 @@ runner_proc_close(struct runner_proc *p, int i)
 {
 	if (p->fd[i] == -1)
 		return;
-	ev_del_fd(p->r->ev, p->fd[i]);
+	ev_del_fd(p->ev, p->fd[i]);
 	close(p->fd[i]);
 	p->fd[i] = -1;
 	if (i == RUNNER_IN)
@@ -77,12 +68,11 @@ runner_proc_flush(struct runner_proc *p)
 		if (p->in_close)
 			runner_proc_close(p, RUNNER_IN);
 		else if (p->in_watched) {
-			ev_del_fd(p->r->ev, p->fd[RUNNER_IN]);
+			ev_del_fd(p->ev, p->fd[RUNNER_IN]);
 			p->in_watched = 0;
 		}
 	} else if (!p->in_watched) {
-		ev_add_fd(
-		    p->r->ev, p->fd[RUNNER_IN], EV_WRITE, runner_proc_fd, p);
+		ev_add_fd(p->ev, p->fd[RUNNER_IN], EV_WRITE, runner_proc_fd, p);
 		p->in_watched = 1;
 	}
 }
@@ -95,37 +85,46 @@ runner_proc_poll(struct ev *ev, void *arg)
 	if (!sandbox_reap(&p->sp))
 		return RUNNER_POLL_MS;
 	p->poll_timer = 0;
-	runner_proc_exited(p);
+	p->ops->on_exit(p, p->arg);
 	return EV_TIMER_STOP;
 }
 
-/* Start a JVM with pipes on all four fds; NULL on failure (logged). */
+/* Close both ends of the first n pipes (a start that failed). */
+static void
+runner_proc_unpipe(int pipes[][2], int n)
+{
+	while (n-- > 0) {
+		close(pipes[n][0]);
+		close(pipes[n][1]);
+	}
+}
+
+/*
+ * Start java with args (NULL-terminated) and limits, with pipes on all four
+ * fds; ops and arg are told what it writes and when it exits. compiler
+ * names it in log lines. NULL on failure (logged).
+ */
 struct runner_proc *
-runner_proc_start(struct runner *r, int compiler)
+runner_proc_start(struct ev *ev, struct sandbox *sb, int compiler,
+    const char *const *args, const struct sandbox_limits *lim,
+    const struct runner_proc_ops *ops, void *arg)
 {
 	struct runner_proc *p;
-	struct sandbox_limits lim;
-	struct runner_argbuf ab;
 	char *cause;
-	const char *args[40];
-	int child[4], pipes[4][2], i, n;
-
-	n = runner_jvm_args(r, compiler, 0, args, &ab, &lim);
-	args[n] = NULL;
+	int child[4], pipes[4][2], i;
 
 	p = xcalloc(1, sizeof *p);
-	p->r = r;
+	p->ev = ev;
+	p->sb = sb;
+	p->ops = ops;
+	p->arg = arg;
 	p->compiler = compiler;
-	p->state = RUNNER_PROC_STARTING;
-	p->started = ev_now(r->ev);
+	p->started = ev_now(ev);
 	for (i = 0; i < 4; i++) {
 		buf_init(&p->buf[i]);
 		if (pipe2(pipes[i], O_CLOEXEC) == -1) {
 			log_error("runner: pipe: %s", strerror(errno));
-			while (i-- > 0) {
-				close(pipes[i][0]);
-				close(pipes[i][1]);
-			}
+			runner_proc_unpipe(pipes, i);
 			free(p);
 			return NULL;
 		}
@@ -134,34 +133,31 @@ runner_proc_start(struct runner *r, int compiler)
 		child[i] = pipes[i][i == RUNNER_IN ? 0 : 1];
 		fcntl(p->fd[i], F_SETFL, O_NONBLOCK);
 	}
-	if (sandbox_spawn(r->sb, args, child, &lim, &p->sp, &cause) == -1) {
+	if (sandbox_spawn(sb, args, child, lim, &p->sp, &cause) == -1) {
 		log_error("runner: cannot start %s: %s",
 		    compiler ? "the compile server" : "a run JVM", cause);
 		free(cause);
-		for (i = 0; i < 4; i++) {
-			close(pipes[i][0]);
-			close(pipes[i][1]);
-		}
+		runner_proc_unpipe(pipes, 4);
 		free(p);
 		return NULL;
 	}
 	for (i = 0; i < 4; i++) {
 		close(child[i]);
 		if (i != RUNNER_IN)
-			ev_add_fd(r->ev, p->fd[i], EV_READ, runner_proc_fd, p);
+			ev_add_fd(ev, p->fd[i], EV_READ, runner_proc_fd, p);
 	}
 	if (p->sp.pidfd != -1)
-		ev_add_fd(r->ev, p->sp.pidfd, EV_READ, runner_proc_exit_cb, p);
+		ev_add_fd(ev, p->sp.pidfd, EV_READ, runner_proc_exit_cb, p);
 	else
 		p->poll_timer =
-		    ev_add_timer(r->ev, RUNNER_POLL_MS, runner_proc_poll, p);
+		    ev_add_timer(ev, RUNNER_POLL_MS, runner_proc_poll, p);
 	log_debug("runner: started %s, pid %ld",
 	    compiler ? "compile server" : "run JVM", (long)p->sp.pid);
 	return p;
 }
 
 /* Free a reaped process. */
-static void
+void
 runner_proc_free(struct runner_proc *p)
 {
 	int i;
@@ -171,18 +167,18 @@ runner_proc_free(struct runner_proc *p)
 		buf_free(&p->buf[i]);
 	}
 	if (p->sp.pidfd != -1)
-		ev_del_fd(p->r->ev, p->sp.pidfd);
+		ev_del_fd(p->ev, p->sp.pidfd);
 	if (p->poll_timer != 0)
-		ev_del_timer(p->r->ev, p->poll_timer);
-	sandbox_release(p->r->sb, &p->sp);
+		ev_del_timer(p->ev, p->poll_timer);
+	sandbox_release(p->sb, &p->sp);
 	free(p);
 }
 
 /* Kill, reap (blocking) and free a process. */
 void
-runner_proc_kill_wait(struct runner *r, struct runner_proc *p)
+runner_proc_kill_wait(struct runner_proc *p)
 {
-	sandbox_kill(r->sb, &p->sp);
+	sandbox_kill(p->sb, &p->sp);
 	if (!p->sp.reaped) {
 		while (waitpid(p->sp.pid, &p->sp.status, 0) == -1 &&
 		    errno == EINTR)
@@ -221,12 +217,28 @@ runner_proc_read(struct runner_proc *p, int i, size_t limit)
 	return -1;
 }
 
-/* Keep only the last n bytes of a buffer. */
-static void
-runner_buf_tail(struct buf *b, size_t n)
+/* Keep only the last n bytes read from pipe i. */
+void
+runner_proc_tail(struct runner_proc *p, int i, size_t n)
 {
+	struct buf *b = &p->buf[i];
+
 	if (buf_len(b) > n)
 		buf_consume(b, buf_len(b) - n);
+}
+
+/*
+ * After the exit: read what is left in the pipes, the control pipe whole,
+ * stdout and stderr up to limit each (0: no limit).
+ */
+void
+runner_proc_drain(struct runner_proc *p, size_t limit)
+{
+	int i;
+
+	for (i = 1; i < 4; i++)
+		if (p->fd[i] != -1)
+			runner_proc_read(p, i, i == RUNNER_CTL ? 0 : limit);
 }
 
 /* Last line(s) of a process's stderr, for messages. Caller frees. */
@@ -237,7 +249,7 @@ runner_proc_errtail(struct runner_proc *p)
 	const char *s;
 	size_t len = buf_len(b);
 
-	runner_buf_tail(b, 2048);
+	runner_proc_tail(p, RUNNER_ERR, 2048);
 	s = buf_cstr(b);
 	len = strlen(s);
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
@@ -245,41 +257,15 @@ runner_proc_errtail(struct runner_proc *p)
 	return xstrndup(s, len);
 }
 
-/* The process is no longer counted as starting, ready or busy. */
-static void
-runner_proc_uncount(struct runner_proc *p)
-{
-	struct runner *r = p->r;
-
-	if (p->compiler)
-		return;
-	switch (p->state) {
-	case RUNNER_PROC_STARTING:
-		r->nstarting--;
-		break;
-	case RUNNER_PROC_READY:
-		r->nready--;
-		break;
-	case RUNNER_PROC_BUSY:
-		r->nbusy--;
-		break;
-	case RUNNER_PROC_DONE:
-		break;
-	}
-}
-
-/* The job has its answer: stop the process, whatever it still does. */
+/* Kill it (and its sandbox) and close its pipes; the exit still comes. */
 void
-runner_proc_done(struct runner_proc *p)
+runner_proc_stop(struct runner_proc *p)
 {
 	int i;
 
-	runner_proc_uncount(p);
-	p->state = RUNNER_PROC_DONE;
-	sandbox_kill(p->r->sb, &p->sp);
+	sandbox_kill(p->sb, &p->sp);
 	for (i = 0; i < 4; i++)
 		runner_proc_close(p, i);
-	runner_dispatch(p->r);
 }
 
 /* --- events --------------------------------------------------------------- */
@@ -288,8 +274,6 @@ static void
 runner_proc_fd(struct ev *ev, int fd, int events, void *arg)
 {
 	struct runner_proc *p = arg;
-	struct runner *r = p->r;
-	struct runner_job *job;
 	int i;
 
 	if (fd == p->fd[RUNNER_IN]) {
@@ -301,37 +285,7 @@ runner_proc_fd(struct ev *ev, int fd, int events, void *arg)
 			break;
 	if (i == 4)
 		return;
-
-	if (p->compiler) {
-		if (i == RUNNER_OUT) {
-			runner_proc_read(p, i, 0);
-			runner_cs_parse(r, p);
-		} else {
-			runner_proc_read(p, i, 0);
-			runner_buf_tail(&p->buf[i], RUNNER_ERR_KEEP);
-		}
-		return;
-	}
-
-	if (i == RUNNER_CTL) {
-		runner_proc_read(p, i, 0);
-		runner_run_parse(p);
-		return;
-	}
-	job = p->job;
-	if (job == NULL) {
-		/* Warming up: keep a little stderr for error messages. */
-		runner_proc_read(p, i, 0);
-		if (i == RUNNER_OUT)
-			buf_reset(&p->buf[i]);
-		else
-			runner_buf_tail(&p->buf[i], RUNNER_ERR_KEEP);
-		return;
-	}
-	runner_proc_read(p, i, r->output_max);
-	if (buf_len(&p->buf[i]) > r->output_max)
-		runner_run_finish(p, RUNNER_OUTPUT_LIMIT, r->output_text,
-		    strlen(r->output_text));
+	p->ops->on_output(p, i, p->arg);
 }
 
 /* A child exited: pidfd readable. */
@@ -343,44 +297,5 @@ runner_proc_exit_cb(struct ev *ev, int fd, int events, void *arg)
 	if (!sandbox_reap(&p->sp))
 		return;
 	ev_del_fd(ev, fd);
-	runner_proc_exited(p);
-}
-
-static void
-runner_proc_exited(struct runner_proc *p)
-{
-	struct runner *r = p->r;
-	int i;
-
-	/* Whatever it wrote before dying is still in the pipes. */
-	if (p->state != RUNNER_PROC_DONE)
-		for (i = 1; i < 4; i++)
-			if (p->fd[i] != -1)
-				runner_proc_read(p, i,
-				    i == RUNNER_CTL   ? 0
-					: p->compiler ? RUNNER_ERR_KEEP
-						      : r->output_max);
-	if (p->compiler) {
-		if (r->cs == p) {
-			runner_cs_parse(r, p);
-			if (r->cs == p)
-				runner_cs_lost(r, "died");
-		}
-		if (p->listed)
-			TAILQ_REMOVE(&r->procs, p, entry);
-		runner_proc_free(p);
-		return;
-	}
-	if (p->job != NULL)
-		runner_run_parse(p);
-	if (p->state != RUNNER_PROC_DONE) {
-		runner_run_exited(p);
-		if (p->state != RUNNER_PROC_DONE) {
-			runner_proc_uncount(p);
-			p->state = RUNNER_PROC_DONE;
-		}
-	}
-	TAILQ_REMOVE(&r->procs, p, entry);
-	runner_proc_free(p);
-	runner_dispatch(r);
+	p->ops->on_exit(p, p->arg);
 }

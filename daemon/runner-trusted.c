@@ -13,6 +13,7 @@
 #include "ev.h"
 #include "log.h"
 #include "runner-int.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 #define RUNNER_STOP_GRACE_MS 3000 /* a trusted job's threads to end */
@@ -101,44 +102,31 @@ runner_trusted_stop(struct runner_job *job)
 	runner_cs_send(job->r, RUNNER_REQ_STOP, run->id, NULL, 0, NULL, 0);
 }
 
-/* Take one length-prefixed string of a RESULT; -1 if it is cut short. */
-static int
-runner_take(const uint8_t **d, uint32_t *left, const char **s, size_t *len)
-{
-	uint32_t n;
-
-	if (*left < 4 || (n = runner_get32(*d)) > *left - 4)
-		return -1;
-	*s = (const char *)*d + 4;
-	*len = n;
-	*d += 4 + (size_t)n;
-	*left -= 4 + n;
-	return 0;
-}
-
 /* RESULT: answer the job as runner_run_record does for a run JVM. */
 static void
 runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 {
 	struct runner *r = job->r;
-	const char *text, *out, *err;
+	const uint8_t *text, *out, *err;
 	size_t tlen, olen, elen;
 	struct runner_result res;
+	struct wire_rd rd;
 	struct buf b;
+	uint8_t k;
 	int kind = 0, code, main;
 
-	if (len > 0) {
-		kind = *d++;
-		len--;
-	}
-	if (runner_take(&d, &len, &text, &tlen) == -1 ||
-	    runner_take(&d, &len, &out, &olen) == -1 ||
-	    runner_take(&d, &len, &err, &elen) == -1)
+	/* The kind, then text, stdout and stderr, each length-prefixed. */
+	wire_rd_init(&rd, d, len);
+	if (wire_get_u8(&rd, &k) == 0)
+		kind = k;
+	if (wire_get_bytes(&rd, &text, &tlen) == -1 ||
+	    wire_get_bytes(&rd, &out, &olen) == -1 ||
+	    wire_get_bytes(&rd, &err, &elen) == -1)
 		kind = 0;
 	else {
-		job->out = xstrndup(out, olen);
+		job->out = xstrndup((const char *)out, olen);
 		job->out_len = olen;
-		job->err = xstrndup(err, elen);
+		job->err = xstrndup((const char *)err, elen);
 		job->err_len = elen;
 	}
 	buf_init(&b);
@@ -158,14 +146,14 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 		main = tlen > 0 && text[0] == 'M';
 		code = tlen > 1 ? atoi(buf_cstr(&b) + 1) : -1;
 		if (main && code == 0) {
-			runner_job_finish(job, RUNNER_OK, job->out, olen);
+			runner_job_finish(job, PROTO_RESULT_OK, job->out, olen);
 			break;
 		}
 		buf_reset(&b);
 		buf_puts(&b, "Could not create and run instance of class\n");
 		runner_exit_text(&b, code, main);
 		runner_job_finish(
-		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		break;
 	default:
 		log_warn("runner: compile server: bad result for job %llu",
@@ -175,7 +163,7 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 		    "Could not create and run instance of class\n"
 		    "the compile server gave no result");
 		runner_job_finish(
-		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		break;
 	}
 	buf_free(&b);
@@ -248,7 +236,7 @@ runner_runs_lost(struct runner *r, const char *why, int innocent)
 		    "the compile server %s while running this job",
 		    why);
 		runner_job_finish(
-		    job, RUNNER_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
+		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		buf_free(&b);
 	}
 }

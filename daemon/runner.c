@@ -41,17 +41,6 @@
 #define RUNNER_WARM 40 /* warm-up rounds of the compile server */
 #define RUNNER_RUN_WARM 3 /* ... of a run JVM (docs/RUNNER.md) */
 #define RUNNER_RUNS_PER_CPU 2 /* trusted jobs at once in the server */
-static const char *const runner_status_names[RUNNER_NSTATUS] = {"ok",
-    "compile_error", "runtime_error", "timeout", "memory_limit", "output_limit",
-    "rejected"};
-
-const char *
-runner_status_name(enum runner_status s)
-{
-	if ((unsigned)s >= RUNNER_NSTATUS)
-		return "unknown";
-	return runner_status_names[s];
-}
 
 int
 runner_ready(const struct runner *r)
@@ -147,7 +136,7 @@ runner_job_free(struct runner_job *job)
 
 /* Answer a job: build the result, call back, free the job. */
 void
-runner_job_finish(struct runner_job *job, enum runner_status status,
+runner_job_finish(struct runner_job *job, enum proto_result_status status,
     const char *body, size_t len)
 {
 	struct runner *r = job->r;
@@ -191,12 +180,13 @@ runner_job_finish(struct runner_job *job, enum runner_status status,
 	r->run_ms_sum += res.run_ms;
 	log_debug("runner: job %llu: %s (queue %lld ms, compile %lld ms, "
 		  "wait %lld ms, run %lld ms)",
-	    (unsigned long long)job->id, runner_status_name(status),
+	    (unsigned long long)job->id, proto_result_status_name(status),
 	    (long long)res.queue_ms, (long long)res.compile_ms,
 	    (long long)res.wait_ms, (long long)res.run_ms);
 
 	/* The job is gone before the callback, which may submit or cancel. */
 	job->cb = NULL;
+	job->answered = 1;
 	if (p != NULL) {
 		p->job = NULL;
 		job->proc = NULL;
@@ -218,7 +208,8 @@ runner_job_deliver_timer(struct ev *ev, void *arg)
 
 /* Answer without running, from the loop (never inside runner_submit). */
 static void
-runner_job_defer(struct runner_job *job, enum runner_status status, char *body)
+runner_job_defer(
+    struct runner_job *job, enum proto_result_status status, char *body)
 {
 	job->state = RUNNER_JOB_DELIVER;
 	job->status = status;
@@ -235,7 +226,8 @@ runner_fail_queue(struct runner *r, struct runner_jobs *q, const char *why)
 
 	while ((job = TAILQ_FIRST(q)) != NULL) {
 		xasprintf(&text, "Runner unavailable: %s", why);
-		runner_job_finish(job, RUNNER_REJECTED, text, strlen(text));
+		runner_job_finish(
+		    job, PROTO_RESULT_REJECTED, text, strlen(text));
 		free(text);
 	}
 }
@@ -253,22 +245,23 @@ runner_record_result(const struct runner *r, int kind, const char *text,
 	switch (kind) {
 	case 'O':
 	case 'E':
-		res->status = kind == 'O' ? RUNNER_OK : RUNNER_RUNTIME_ERROR;
+		res->status =
+		    kind == 'O' ? PROTO_RESULT_OK : PROTO_RESULT_RUNTIME_ERROR;
 		res->body = text;
 		res->body_len = len;
 		break;
 	case 'M':
-		res->status = RUNNER_OK;
+		res->status = PROTO_RESULT_OK;
 		res->body = out;
 		res->body_len = out_len;
 		break;
 	case 'L':
-		res->status = RUNNER_MEMORY_LIMIT;
+		res->status = PROTO_RESULT_MEMORY_LIMIT;
 		res->body = r->memory_text;
 		res->body_len = strlen(r->memory_text);
 		break;
 	case 'P':
-		res->status = RUNNER_OUTPUT_LIMIT;
+		res->status = PROTO_RESULT_OUTPUT_LIMIT;
 		res->body = r->output_text;
 		res->body_len = strlen(r->output_text);
 		break;
@@ -313,7 +306,7 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 		    "Runner busy: %d jobs waiting or running "
 		    "(queue-max %d)",
 		    r->njobs - 1, r->queue_max);
-		runner_job_defer(job, RUNNER_REJECTED, text);
+		runner_job_defer(job, PROTO_RESULT_REJECTED, text);
 		return job->id;
 	}
 	if (len > r->source_max) {
@@ -321,7 +314,7 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 		    "Code did not compile:\nSource too large: "
 		    "%zu bytes (the limit is %llu bytes)",
 		    len, (unsigned long long)r->source_max);
-		runner_job_defer(job, RUNNER_COMPILE_ERROR, text);
+		runner_job_defer(job, PROTO_RESULT_COMPILE_ERROR, text);
 		return job->id;
 	}
 	if (in_len > r->source_max) {
@@ -329,7 +322,7 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 		    "Could not create and run instance of class\nInput too "
 		    "large: %zu bytes (the limit is %llu bytes)",
 		    in_len, (unsigned long long)r->source_max);
-		runner_job_defer(job, RUNNER_RUNTIME_ERROR, text);
+		runner_job_defer(job, PROTO_RESULT_RUNTIME_ERROR, text);
 		return job->id;
 	}
 	job->src = xmalloc(len + 1);
@@ -352,8 +345,8 @@ runner_cancel(struct runner *r, uint64_t id)
 	struct runner_job *job;
 	struct runner_proc *p;
 
-	if ((job = runner_job_find(r, id)) == NULL)
-		return;
+	if ((job = runner_job_find(r, id)) == NULL || job->answered)
+		return; /* unknown, answered, or in its callback */
 	log_debug("runner: job %llu cancelled", (unsigned long long)id);
 	if ((p = job->proc) != NULL) {
 		p->job = NULL;
@@ -448,10 +441,10 @@ runner_free(struct runner *r)
 	}
 	while ((p = TAILQ_FIRST(&r->procs)) != NULL) {
 		TAILQ_REMOVE(&r->procs, p, entry);
-		runner_proc_kill_wait(r, p);
+		runner_proc_kill_wait(p);
 	}
 	if (r->cs != NULL)
-		runner_proc_kill_wait(r, r->cs);
+		runner_proc_kill_wait(r->cs);
 	if (r->cs_timer != 0)
 		ev_del_timer(r->ev, r->cs_timer);
 	if (r->cs_restart_timer != 0)
@@ -464,77 +457,80 @@ runner_free(struct runner *r)
 	free(r);
 }
 
+/* A metric's HELP line. */
+static void
+runner_metric_help(struct buf *b, const char *name, const char *text)
+{
+	buf_printf(b, "# HELP %s %s\n", name, text);
+}
+
 void
 runner_write_metrics(struct runner *r, struct buf *b)
 {
+	static const char *const jvms = "jdp_runner_jvms";
+	static const char *const queued = "jdp_runner_queued";
+	static const char *const jobs = "jdp_runner_jobs_total";
 	struct runner_run *run;
 	int i, running = 0;
 
 	TAILQ_FOREACH(run, &r->runs, entry)
 	running += run->job != NULL;
-	buf_printf(b,
-	    "# HELP jdp_runner_job_mode Where jobs run (job-mode): a "
-	    "sandboxed JVM each, or trusted in the compile server.\n"
-	    "# TYPE jdp_runner_job_mode gauge\n"
-	    "jdp_runner_job_mode{mode=\"%s\"} 1\n"
-	    "# HELP jdp_runner_trusted_running Trusted jobs running in the "
-	    "compile server.\n# TYPE jdp_runner_trusted_running gauge\n"
-	    "jdp_runner_trusted_running %d\n",
-	    r->trusted ? "trusted" : "sandbox", running);
-	buf_puts(b,
-	    "# HELP jdp_runner_jobs_total Jobs finished by the "
-	    "runner, by status.\n# TYPE jdp_runner_jobs_total counter\n");
+	runner_metric_help(b, "jdp_runner_job_mode",
+	    "Where jobs run (job-mode): a sandboxed JVM each, or trusted in "
+	    "the compile server.");
+	buf_metric_type(b, "gauge", "jdp_runner_job_mode");
+	buf_metric_label(b, "jdp_runner_job_mode", "mode",
+	    r->trusted ? "trusted" : "sandbox", 1);
+	runner_metric_help(b, "jdp_runner_trusted_running",
+	    "Trusted jobs running in the compile server.");
+	buf_metric(b, "gauge", "jdp_runner_trusted_running", running);
+
+	runner_metric_help(b, jobs, "Jobs finished by the runner, by status.");
+	buf_metric_type(b, "counter", jobs);
 	for (i = 0; i < RUNNER_NSTATUS; i++)
-		buf_printf(b, "jdp_runner_jobs_total{status=\"%s\"} %llu\n",
-		    runner_status_names[i], (unsigned long long)r->finished[i]);
-	buf_printf(b,
-	    "# HELP jdp_runner_pool_size Run JVMs kept warm "
-	    "(run-pool).\n# TYPE jdp_runner_pool_size gauge\n"
-	    "jdp_runner_pool_size %d\n",
-	    r->pool_size);
-	buf_printf(b,
-	    "# HELP jdp_runner_jvms Run JVMs by state.\n"
-	    "# TYPE jdp_runner_jvms gauge\n"
-	    "jdp_runner_jvms{state=\"starting\"} %d\n"
-	    "jdp_runner_jvms{state=\"ready\"} %d\n"
-	    "jdp_runner_jvms{state=\"busy\"} %d\n",
-	    r->nstarting, r->nready, r->nbusy);
-	buf_printf(b,
-	    "# HELP jdp_runner_queued Jobs waiting, by stage.\n"
-	    "# TYPE jdp_runner_queued gauge\n"
-	    "jdp_runner_queued{stage=\"compile\"} %d\n"
-	    "jdp_runner_queued{stage=\"run\"} %d\n",
-	    r->njobs - r->nbusy - running - r->nrun_q - (r->compiling != NULL),
-	    r->nrun_q);
-	buf_printf(b,
-	    "# HELP jdp_runner_compile_server_up 1 when the "
-	    "compile server is ready.\n"
-	    "# TYPE jdp_runner_compile_server_up gauge\n"
-	    "jdp_runner_compile_server_up %d\n",
+		buf_metric_label(b, jobs, "status", proto_result_status_name(i),
+		    (long long)r->finished[i]);
+	runner_metric_help(
+	    b, "jdp_runner_pool_size", "Run JVMs kept warm (run-pool).");
+	buf_metric(b, "gauge", "jdp_runner_pool_size", r->pool_size);
+
+	runner_metric_help(b, jvms, "Run JVMs by state.");
+	buf_metric_type(b, "gauge", jvms);
+	buf_metric_label(b, jvms, "state", "starting", r->nstarting);
+	buf_metric_label(b, jvms, "state", "ready", r->nready);
+	buf_metric_label(b, jvms, "state", "busy", r->nbusy);
+	runner_metric_help(b, queued, "Jobs waiting, by stage.");
+	buf_metric_type(b, "gauge", queued);
+	buf_metric_label(b, queued, "stage", "compile",
+	    r->njobs - r->nbusy - running - r->nrun_q - (r->compiling != NULL));
+	buf_metric_label(b, queued, "stage", "run", r->nrun_q);
+
+	runner_metric_help(b, "jdp_runner_compile_server_up",
+	    "1 when the compile server is ready.");
+	buf_metric(b, "gauge", "jdp_runner_compile_server_up",
 	    r->cs != NULL && r->cs->state == RUNNER_PROC_READY);
-	buf_printf(b,
-	    "# HELP jdp_runner_compile_server_restarts_total "
-	    "Compile server restarts.\n"
-	    "# TYPE jdp_runner_compile_server_restarts_total counter\n"
-	    "jdp_runner_compile_server_restarts_total %llu\n",
-	    (unsigned long long)r->cs_restarts);
-	buf_printf(b,
-	    "# HELP jdp_runner_jvm_starts_total Run JVMs started."
-	    "\n# TYPE jdp_runner_jvm_starts_total counter\n"
-	    "jdp_runner_jvm_starts_total %llu\n"
-	    "# HELP jdp_runner_jvm_start_failures_total Run JVMs that died "
-	    "before their job.\n"
-	    "# TYPE jdp_runner_jvm_start_failures_total counter\n"
-	    "jdp_runner_jvm_start_failures_total %llu\n",
-	    (unsigned long long)r->jvm_starts,
-	    (unsigned long long)r->jvm_failures);
-	buf_printf(b,
-	    "# HELP jdp_runner_compile_seconds_total Time spent "
-	    "compiling jobs.\n"
-	    "# TYPE jdp_runner_compile_seconds_total counter\n"
-	    "jdp_runner_compile_seconds_total %.3f\n"
-	    "# HELP jdp_runner_run_seconds_total Time spent running jobs.\n"
-	    "# TYPE jdp_runner_run_seconds_total counter\n"
-	    "jdp_runner_run_seconds_total %.3f\n",
-	    (double)r->compile_ms_sum / 1000, (double)r->run_ms_sum / 1000);
+	runner_metric_help(b, "jdp_runner_compile_server_restarts_total",
+	    "Compile server restarts.");
+	buf_metric(b, "counter", "jdp_runner_compile_server_restarts_total",
+	    (long long)r->cs_restarts);
+	runner_metric_help(
+	    b, "jdp_runner_jvm_starts_total", "Run JVMs started.");
+	buf_metric(b, "counter", "jdp_runner_jvm_starts_total",
+	    (long long)r->jvm_starts);
+	runner_metric_help(b, "jdp_runner_jvm_start_failures_total",
+	    "Run JVMs that died before their job.");
+	buf_metric(b, "counter", "jdp_runner_jvm_start_failures_total",
+	    (long long)r->jvm_failures);
+
+	/* Seconds with milliseconds: no buf_metric for fractions. */
+	runner_metric_help(b, "jdp_runner_compile_seconds_total",
+	    "Time spent compiling jobs.");
+	buf_metric_type(b, "counter", "jdp_runner_compile_seconds_total");
+	buf_printf(b, "jdp_runner_compile_seconds_total %.3f\n",
+	    (double)r->compile_ms_sum / 1000);
+	runner_metric_help(
+	    b, "jdp_runner_run_seconds_total", "Time spent running jobs.");
+	buf_metric_type(b, "counter", "jdp_runner_run_seconds_total");
+	buf_printf(b, "jdp_runner_run_seconds_total %.3f\n",
+	    (double)r->run_ms_sum / 1000);
 }

@@ -15,22 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 struct buf;
 struct conf;
 struct ev;
 struct runner;
 
-/* Numbers are stable: they appear in logs and metrics. */
-enum runner_status {
-	RUNNER_OK = 0,
-	RUNNER_COMPILE_ERROR = 1,
-	RUNNER_RUNTIME_ERROR = 2,
-	RUNNER_TIMEOUT = 3,
-	RUNNER_MEMORY_LIMIT = 4,
-	RUNNER_OUTPUT_LIMIT = 5,
-	RUNNER_REJECTED = 6
-};
-#define RUNNER_NSTATUS 7
+/*
+ * A job's status is the protocol's enum proto_result_status (names:
+ * proto_result_status_name). The runner answers PROTO_RESULT_OK to
+ * PROTO_RESULT_REJECTED, never PROTO_RESULT_NOT_READY: RUNNER_NSTATUS of
+ * them, the ones its metrics count.
+ */
+#define RUNNER_NSTATUS (PROTO_RESULT_REJECTED + 1)
 
 /*
  * A finished job. The pointers are valid only during the callback (copy
@@ -38,7 +36,7 @@ enum runner_status {
  */
 struct runner_result {
 	uint64_t id;
-	enum runner_status status;
+	enum proto_result_status status;
 	/*
 	 * ok: exactly what run() returned, or what main printed; otherwise
 	 * the classic error text, whose first line is one of
@@ -65,9 +63,6 @@ struct runner_result {
 
 typedef void (*runner_cb)(const struct runner_result *, void *);
 
-/* "ok", "compile_error", ... as in the HTTP API. */
-const char *runner_status_name(enum runner_status);
-
 /*
  * Start a runner on the loop: the compile server and the run pool start
  * in the background. Returns NULL with *cause set (caller frees) if java or
@@ -92,7 +87,12 @@ uint64_t runner_submit(struct runner *, const char *, size_t, const char *,
  * before, a job would wait for a cold start, so followers send work back.
  */
 int runner_ready(const struct runner *);
-/* Cancel a job: its processes are killed and its callback never runs. */
+/*
+ * Cancel a job: its processes are killed and its callback never runs. An
+ * id that is unknown, already answered, or being answered (called from
+ * inside its own callback) is a harmless no-op, so callers need not keep
+ * their own list of running jobs.
+ */
 void runner_cancel(struct runner *, uint64_t);
 /* Append Prometheus text: jobs by status, pool, compile server restarts. */
 void runner_write_metrics(struct runner *, struct buf *);

@@ -1,37 +1,32 @@
 /*
- * sandbox.c: bubblewrap, seccomp, rlimits and cgroups for the runner's
- * Java processes (see sandbox.h and docs/RUNNER.md).
+ * sandbox.c: bubblewrap and rlimits for the runner's Java processes, and
+ * what it detects and chooses (see sandbox.h and docs/RUNNER.md). The
+ * cgroups are in sandbox-cgroup.c, the seccomp filter in
+ * sandbox-seccomp.c; sandbox-int.h is what they share.
  */
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
 #include "sandbox.h"
+#include "sandbox-int.h"
 #include "xmalloc.h"
 
 #define SANDBOX_JAR "/jdp/jdp-runner.jar"
@@ -39,328 +34,6 @@
 #define SANDBOX_NOBODY "65534"
 #define SANDBOX_TMP_SIZE "67108864" /* bytes of the private /tmp */
 #define SANDBOX_MAX_ARGS 128
-#define SANDBOX_STALE_MAX 256
-
-enum sandbox_cg { SANDBOX_CG_NONE, SANDBOX_CG_V1, SANDBOX_CG_V2 };
-
-struct sandbox {
-	enum sandbox_mode mode;
-	int tmp_size; /* bwrap knows --size */
-	int nobody; /* unsandboxed as root: drop to 65534 */
-	char *bwrap;
-	char *java; /* real path */
-	char *java_home;
-	char *jar; /* real path on the host */
-	char *binds[16]; /* extra read-only dirs */
-	int nbinds;
-	char *links[8][2]; /* top-level symlinks */
-	int nlinks;
-	char *dirs[8]; /* top-level dirs to bind */
-	int ndirs;
-
-	uint8_t *bpf;
-	size_t bpflen;
-
-	enum sandbox_cg cg;
-	char *cgbase[2]; /* our dirs: memory, pids */
-	uint64_t cgseq;
-	char *stale[SANDBOX_STALE_MAX];
-	int nstale;
-
-	char *cds; /* private class-data directory on the host */
-
-	char *desc;
-};
-
-/* Syscalls no job needs; fork and friends are handled separately. */
-static const char *const sandbox_denied[] = {"ptrace", "process_vm_readv",
-    "process_vm_writev", "unshare", "setns", "mount", "umount2", "pivot_root",
-    "chroot", "keyctl", "add_key", "request_key", "bpf", "perf_event_open",
-    "userfaultfd", "kexec_load", "kexec_file_load", "init_module",
-    "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct",
-    "io_uring_setup", "fsopen", "fsmount", "open_tree", "move_mount", NULL};
-
-/*
- * The filter: no new processes (fork, vfork, clone without CLONE_THREAD),
- * clone3 answers ENOSYS so that glibc falls back to clone (whose flags we
- * can inspect), a few dangerous calls fail with EPERM, the rest is allowed.
- */
-static int
-sandbox_build_filter(struct sandbox *sb, char **cause)
-{
-	scmp_filter_ctx ctx;
-	const char *const *s;
-	int fd, rc = -1, nr;
-	off_t len;
-
-	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
-		*cause = xstrdup("seccomp_init failed");
-		return -1;
-	}
-	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fork), 0) <
-		0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(vfork), 0) <
-		0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-		SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) <
-		0) {
-		*cause = xstrdup("seccomp: cannot add the process rules");
-		goto out;
-	}
-	for (s = sandbox_denied; *s != NULL; s++) {
-		nr = seccomp_syscall_resolve_name(*s);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture */
-		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0) < 0) {
-			xasprintf(cause, "seccomp: cannot deny %s", *s);
-			goto out;
-		}
-	}
-	if ((fd = memfd_create("jdp-seccomp", MFD_CLOEXEC)) == -1) {
-		xasprintf(cause, "memfd_create: %s", strerror(errno));
-		goto out;
-	}
-	if (seccomp_export_bpf(ctx, fd) < 0 ||
-	    (len = lseek(fd, 0, SEEK_END)) <= 0 ||
-	    lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		*cause = xstrdup("seccomp: cannot export the filter");
-		goto out;
-	}
-	sb->bpflen = (size_t)len;
-	sb->bpf = xmalloc(sb->bpflen);
-	if (read(fd, sb->bpf, sb->bpflen) != (ssize_t)sb->bpflen) {
-		close(fd);
-		*cause = xstrdup("seccomp: cannot read the filter back");
-		goto out;
-	}
-	close(fd);
-	rc = 0;
-out:
-	seccomp_release(ctx);
-	return rc;
-}
-
-/* Write a string to a file (cgroup control files). */
-static int
-sandbox_write_file(const char *dir, const char *file, const char *value)
-{
-	char path[PATH_MAX];
-	int fd, rc;
-	size_t len = strlen(value);
-
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = write(fd, value, len) == (ssize_t)len ? 0 : -1;
-	close(fd);
-	return rc;
-}
-
-/* Read a small file into buf (NUL-terminated); -1 on failure. */
-static int
-sandbox_read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-/*
- * Find the directory of our own cgroup for a v1 controller (or v2 when
- * controller is NULL): the mount point from /proc/self/mountinfo joined
- * with our path from /proc/self/cgroup.
- */
-static char *
-sandbox_cg_dir(const char *controller)
-{
-	FILE *f;
-	char *line = NULL, *mnt = NULL, *root = NULL, *path = NULL, *dir;
-	char *fields[10], *p, *opts, *fstype, *sep, *tok, *save;
-	size_t size = 0;
-	int n, found;
-
-	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
-		return NULL;
-	while (mnt == NULL && getline(&line, &size, f) != -1) {
-		line[strcspn(line, "\n")] = '\0';
-		if ((sep = strstr(line, " - ")) == NULL)
-			continue;
-		*sep = '\0';
-		for (n = 0, p = strtok_r(line, " ", &save); p != NULL && n < 10;
-		     p = strtok_r(NULL, " ", &save))
-			fields[n++] = p;
-		if (n < 5)
-			continue;
-		fstype = strtok_r(sep + 3, " ", &save);
-		(void)strtok_r(NULL, " ", &save); /* source */
-		opts = strtok_r(NULL, " ", &save);
-		if (fstype == NULL || opts == NULL)
-			continue;
-		if (controller == NULL) {
-			if (strcmp(fstype, "cgroup2") != 0)
-				continue;
-		} else {
-			if (strcmp(fstype, "cgroup") != 0)
-				continue;
-			found = 0;
-			for (tok = strtok_r(opts, ",", &save); tok != NULL;
-			     tok = strtok_r(NULL, ",", &save))
-				if (strcmp(tok, controller) == 0)
-					found = 1;
-			if (!found)
-				continue;
-		}
-		root = xstrdup(fields[3]);
-		mnt = xstrdup(fields[4]);
-	}
-	fclose(f);
-	if (mnt == NULL) {
-		free(line);
-		return NULL;
-	}
-
-	if ((f = fopen("/proc/self/cgroup", "re")) != NULL) {
-		while (path == NULL && getline(&line, &size, f) != -1) {
-			line[strcspn(line, "\n")] = '\0';
-			if ((p = strchr(line, ':')) == NULL ||
-			    (sep = strchr(p + 1, ':')) == NULL)
-				continue;
-			*sep = '\0';
-			if (controller == NULL) {
-				if (p[1] == '\0')
-					path = xstrdup(sep + 1);
-				continue;
-			}
-			for (tok = strtok_r(p + 1, ",", &save); tok != NULL;
-			     tok = strtok_r(NULL, ",", &save))
-				if (strcmp(tok, controller) == 0)
-					path = xstrdup(sep + 1);
-		}
-		fclose(f);
-	}
-	free(line);
-	p = path != NULL ? path : (char *)"/";
-	if (strcmp(root, "/") != 0 && strncmp(p, root, strlen(root)) == 0)
-		p += strlen(root);
-	xasprintf(&dir, "%s%s", mnt, p);
-	if (access(dir, W_OK) != 0) {
-		free(dir);
-		dir = xstrdup(mnt); /* our path is not visible here */
-	}
-	free(mnt);
-	free(root);
-	free(path);
-	return dir;
-}
-
-/* Remove dir/jdp-PID left by a jdpd that died without cleaning up. */
-static void
-sandbox_cg_clean(const char *dir)
-{
-	DIR *d, *sub;
-	struct dirent *de, *se;
-	char path[PATH_MAX], job[PATH_MAX + 512];
-	long pid;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "jdp-", 4) != 0)
-			continue;
-		pid = strtol(de->d_name + 4, NULL, 10);
-		if (pid <= 0 || pid == (long)getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		if ((sub = opendir(path)) != NULL) {
-			while ((se = readdir(sub)) != NULL) {
-				if (strncmp(se->d_name, "job-", 4) != 0)
-					continue;
-				snprintf(
-				    job, sizeof job, "%s/%s", path, se->d_name);
-				rmdir(job);
-			}
-			closedir(sub);
-		}
-		rmdir(path);
-	}
-	closedir(d);
-}
-
-/* Make dir/jdp-PID; returns it or NULL. */
-static char *
-sandbox_cg_mkdir(const char *dir, const char *probe)
-{
-	char *mine, path[PATH_MAX];
-
-	if (dir == NULL)
-		return NULL;
-	sandbox_cg_clean(dir);
-	xasprintf(&mine, "%s/jdp-%ld", dir, (long)getpid());
-	if (mkdir(mine, 0755) == -1 && errno != EEXIST) {
-		free(mine);
-		return NULL;
-	}
-	snprintf(path, sizeof path, "%s/%s", mine, probe);
-	if (access(path, W_OK) != 0) {
-		rmdir(mine);
-		free(mine);
-		return NULL;
-	}
-	return mine;
-}
-
-/* Choose cgroup v2, else v1, else none. */
-static void
-sandbox_cg_detect(struct sandbox *sb)
-{
-	char *dir, *mine, path[PATH_MAX], ctl[512];
-
-	if ((dir = sandbox_cg_dir(NULL)) != NULL) {
-		snprintf(path, sizeof path, "%s/cgroup.controllers", dir);
-		if (sandbox_read_file(path, ctl, sizeof ctl) == 0 &&
-		    strstr(ctl, "memory") != NULL &&
-		    strstr(ctl, "pids") != NULL) {
-			/* Fails unless our cgroup may delegate (root, or
-			 * no processes of its own). */
-			sandbox_write_file(
-			    dir, "cgroup.subtree_control", "+memory +pids");
-			if ((mine = sandbox_cg_mkdir(dir, "memory.max")) !=
-			    NULL) {
-				if (sandbox_write_file(mine,
-					"cgroup.subtree_control",
-					"+memory +pids") == 0) {
-					sb->cg = SANDBOX_CG_V2;
-					sb->cgbase[0] = mine;
-					free(dir);
-					return;
-				}
-				rmdir(mine);
-				free(mine);
-			}
-		}
-		free(dir);
-	}
-	dir = sandbox_cg_dir("memory");
-	sb->cgbase[0] = sandbox_cg_mkdir(dir, "memory.limit_in_bytes");
-	free(dir);
-	if (sb->cgbase[0] == NULL)
-		return;
-	dir = sandbox_cg_dir("pids");
-	sb->cgbase[1] = sandbox_cg_mkdir(dir, "pids.max");
-	free(dir);
-	sb->cg = SANDBOX_CG_V1;
-}
 
 /* Run a command, wait; 0 if it exited 0, else -1 with its stderr. */
 static int
@@ -403,23 +76,6 @@ sandbox_run(char *const *argv, int seccomp_fd, char **err)
 	if (err != NULL)
 		*err = xstrdup(buf[0] != '\0' ? buf : "failed");
 	return -1;
-}
-
-/* A pipe whose read end holds the BPF program; -1 on failure. */
-static int
-sandbox_filter_fd(struct sandbox *sb)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return -1;
-	if (write(p[1], sb->bpf, sb->bpflen) != (ssize_t)sb->bpflen) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	close(p[1]);
-	return p[0];
 }
 
 /* Append the bwrap arguments (everything before the command). */
@@ -515,7 +171,7 @@ sandbox_probe(
 	const char *argv[SANDBOX_MAX_ARGS];
 	int n, fd, rc;
 
-	if ((fd = sandbox_filter_fd(sb)) == -1) {
+	if ((fd = sandbox_seccomp_fd(sb)) == -1) {
 		*err = xstrdup(strerror(errno));
 		return -1;
 	}
@@ -640,7 +296,7 @@ sandbox_new(const struct conf *conf, char **cause)
 	sb = xcalloc(1, sizeof *sb);
 	errno = 0;
 	if (sandbox_find_java(sb, conf, cause) == -1 ||
-	    sandbox_build_filter(sb, cause) == -1) {
+	    sandbox_seccomp_build(sb, cause) == -1) {
 		sandbox_free(sb);
 		return NULL;
 	}
@@ -696,11 +352,7 @@ sandbox_new(const struct conf *conf, char **cause)
 	free(err);
 
 	sandbox_cg_detect(sb);
-	cg = sb->cg == SANDBOX_CG_V2 ? "cgroup v2 memory+pids"
-	    : sb->cg == SANDBOX_CG_V1
-	    ? (sb->cgbase[1] != NULL ? "cgroup v1 memory+pids"
-				     : "cgroup v1 memory")
-	    : "no cgroup";
+	cg = sandbox_cg_describe(sb);
 	if (sb->cg == SANDBOX_CG_NONE)
 		log_info("runner: no cgroup can be created here; jobs are "
 			 "limited by -Xmx and rlimits only");
@@ -712,21 +364,6 @@ sandbox_new(const struct conf *conf, char **cause)
 	    cg);
 	log_info("runner: sandbox: %s", sb->desc);
 	return sb;
-}
-
-/* Try to remove the cgroups that were still busy. */
-static void
-sandbox_sweep(struct sandbox *sb)
-{
-	int i, j;
-
-	for (i = j = 0; i < sb->nstale; i++) {
-		if (rmdir(sb->stale[i]) == 0 || errno == ENOENT)
-			free(sb->stale[i]);
-		else
-			sb->stale[j++] = sb->stale[i];
-	}
-	sb->nstale = j;
 }
 
 /* Remove a directory and the files in it (the class-data directory). */
@@ -753,24 +390,11 @@ sandbox_rmtree(const char *dir)
 void
 sandbox_free(struct sandbox *sb)
 {
-	struct timespec ts = {0, 5 * 1000 * 1000};
 	int i;
 
 	if (sb == NULL)
 		return;
-	/* Killed sandboxes leave their cgroups within milliseconds. */
-	for (i = 0; i < 400 && sb->nstale > 0; i++) {
-		sandbox_sweep(sb);
-		if (sb->nstale > 0)
-			nanosleep(&ts, NULL);
-	}
-	for (i = 0; i < sb->nstale; i++)
-		free(sb->stale[i]);
-	for (i = 0; i < 2; i++) {
-		if (sb->cgbase[i] != NULL)
-			rmdir(sb->cgbase[i]);
-		free(sb->cgbase[i]);
-	}
+	sandbox_cg_free(sb);
 	for (i = 0; i < sb->nbinds; i++)
 		free(sb->binds[i]);
 	for (i = 0; i < sb->nlinks; i++) {
@@ -859,60 +483,16 @@ sandbox_cds(struct sandbox *sb, const char **host)
 	return SANDBOX_CDS;
 }
 
-/* Make the process's cgroups and set their limits. */
-static void
-sandbox_cg_make(struct sandbox *sb, const struct sandbox_limits *lim,
-    struct sandbox_proc *p)
-{
-	char v[32];
-	int i;
-
-	sandbox_sweep(sb);
-	sb->cgseq++;
-	for (i = 0; i < 2; i++) {
-		if (sb->cgbase[i] == NULL)
-			continue;
-		xasprintf(&p->cg[i], "%s/job-%llu", sb->cgbase[i],
-		    (unsigned long long)sb->cgseq);
-		if (mkdir(p->cg[i], 0755) == -1) {
-			free(p->cg[i]);
-			p->cg[i] = NULL;
-		}
-	}
-	if (p->cg[0] != NULL && lim->memory != 0) {
-		snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory);
-		if (sb->cg == SANDBOX_CG_V2) {
-			sandbox_write_file(p->cg[0], "memory.max", v);
-			sandbox_write_file(p->cg[0], "memory.swap.max", "0");
-		} else {
-			sandbox_write_file(
-			    p->cg[0], "memory.limit_in_bytes", v);
-			sandbox_write_file(
-			    p->cg[0], "memory.memsw.limit_in_bytes", v);
-		}
-	}
-	if (lim->pids != 0) {
-		snprintf(v, sizeof v, "%d", lim->pids);
-		if (sb->cg == SANDBOX_CG_V2 && p->cg[0] != NULL)
-			sandbox_write_file(p->cg[0], "pids.max", v);
-		else if (p->cg[1] != NULL)
-			sandbox_write_file(p->cg[1], "pids.max", v);
-	}
-}
-
 /* In the child: limits, then exec. Never returns. */
 static void __attribute__((noreturn))
 sandbox_child(struct sandbox *sb, const char *const *argv, const int fds[4],
     int filter, const struct sandbox_limits *lim, struct sandbox_proc *p)
 {
 	struct rlimit rl;
-	struct sock_fprog prog;
 	int i, null, fd, tmp[5];
 
 	setpgid(0, 0);
-	for (i = 0; i < 2; i++)
-		if (p->cg[i] != NULL)
-			sandbox_write_file(p->cg[i], "cgroup.procs", "0");
+	sandbox_cg_enter(p);
 	signal(SIGPIPE, SIG_DFL);
 
 	/* Copy the fds out of the way first: they may be 0..4 themselves. */
@@ -954,15 +534,9 @@ sandbox_child(struct sandbox *sb, const char *const *argv, const int fds[4],
 			_exit(126);
 		}
 	}
-	if (sb->mode == SANDBOX_NONE) {
-		prog.len =
-		    (unsigned short)(sb->bpflen / sizeof(struct sock_filter));
-		prog.filter = (struct sock_filter *)sb->bpf;
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1) {
-			dprintf(2, "jdp: seccomp: %s\n", strerror(errno));
-			_exit(126);
-		}
+	if (sb->mode == SANDBOX_NONE && sandbox_seccomp_install(sb) == -1) {
+		dprintf(2, "jdp: seccomp: %s\n", strerror(errno));
+		_exit(126);
 	}
 	execv(argv[0], (char *const *)argv);
 	dprintf(2, "jdp: %s: %s\n", argv[0], strerror(errno));
@@ -980,7 +554,7 @@ sandbox_spawn(struct sandbox *sb, const char *const *args, const int fds[4],
 	memset(p, 0, sizeof *p);
 	p->pidfd = -1;
 	if (sb->mode != SANDBOX_NONE) {
-		if ((filter = sandbox_filter_fd(sb)) == -1) {
+		if ((filter = sandbox_seccomp_fd(sb)) == -1) {
 			xasprintf(cause, "seccomp pipe: %s", strerror(errno));
 			return -1;
 		}
@@ -1010,29 +584,6 @@ sandbox_spawn(struct sandbox *sb, const char *const *args, const int fds[4],
 	if (p->pidfd != -1)
 		fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
 	return 0;
-}
-
-/* SIGKILL every process listed in a cgroup. */
-static void
-sandbox_cg_kill(const char *dir)
-{
-	char path[PATH_MAX], buf[4096], *p, *end;
-	long pid;
-
-	if (sandbox_write_file(dir, "cgroup.kill", "1") == 0)
-		return;
-	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-	if (sandbox_read_file(path, buf, sizeof buf) == -1)
-		return;
-	for (p = buf; *p != '\0'; p = end) {
-		pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (pid > 1)
-			kill((pid_t)pid, SIGKILL);
-		while (*end == '\n')
-			end++;
-	}
 }
 
 void
@@ -1069,41 +620,11 @@ sandbox_reap(struct sandbox_proc *p)
 	return 1;
 }
 
-int
-sandbox_oom(const struct sandbox_proc *p)
-{
-	char path[PATH_MAX], buf[2048], *s;
-
-	if (p->cg[0] == NULL)
-		return 0;
-	snprintf(path, sizeof path, "%s/memory.events", p->cg[0]);
-	if (sandbox_read_file(path, buf, sizeof buf) == -1) {
-		snprintf(path, sizeof path, "%s/memory.oom_control", p->cg[0]);
-		if (sandbox_read_file(path, buf, sizeof buf) == -1)
-			return 0;
-	}
-	if ((s = strstr(buf, "oom_kill ")) != NULL)
-		return strtol(s + 9, NULL, 10) > 0;
-	return 0;
-}
-
 void
 sandbox_release(struct sandbox *sb, struct sandbox_proc *p)
 {
-	int i;
-
 	if (p->pidfd != -1)
 		close(p->pidfd);
 	p->pidfd = -1;
-	for (i = 0; i < 2; i++) {
-		if (p->cg[i] == NULL)
-			continue;
-		if (rmdir(p->cg[i]) == -1 && errno == EBUSY &&
-		    sb->nstale < SANDBOX_STALE_MAX) {
-			sandbox_cg_kill(p->cg[i]);
-			sb->stale[sb->nstale++] = p->cg[i];
-		} else
-			free(p->cg[i]);
-		p->cg[i] = NULL;
-	}
+	sandbox_cg_release(sb, p);
 }

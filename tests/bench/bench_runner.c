@@ -51,10 +51,10 @@ bench_cb(const struct runner_result *res, void *arg)
 	struct job *j = arg;
 
 	lat[j->i] = now_ms() - j->start;
-	if (res->status != RUNNER_OK) {
+	if (res->status != PROTO_RESULT_OK) {
 		failed++;
 		fprintf(stderr, "job %d: %s: %.200s\n", j->i,
-		    runner_status_name(res->status), res->body);
+		    proto_result_status_name(res->status), res->body);
 	}
 	done++;
 }

@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "ev.h"
 #include "runner.h"
+#include "runner-int.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -35,7 +36,7 @@
 struct slot {
 	int done;
 	int calls;
-	enum runner_status status;
+	enum proto_result_status status;
 	char *body;
 	char *out;
 };
@@ -56,6 +57,14 @@ test_cb(const struct runner_result *res, void *arg)
 	s->body = xstrndup(res->body, res->body_len);
 	free(s->out);
 	s->out = xstrndup(res->out, res->out_len);
+}
+
+/* test_cb, then cancel the job being answered: nothing may happen. */
+static void
+test_cancel_cb(const struct runner_result *res, void *arg)
+{
+	test_cb(res, arg);
+	runner_cancel(r, res->id);
 }
 
 static void
@@ -175,10 +184,10 @@ test_stdin_timeout(struct slot *s)
 	uint64_t sum = 0;
 
 	run1_in("Echo", text, sizeof text - 1, 0, s);
-	is_int(s->status, RUNNER_OK, "Echo with stdin: ok");
+	is_int(s->status, PROTO_RESULT_OK, "Echo with stdin: ok");
 	is_str(s->body, text, "main() reads exactly its stdin");
 	run1("Echo", s);
-	is_int(s->status, RUNNER_OK, "Echo without stdin: ok");
+	is_int(s->status, PROTO_RESULT_OK, "Echo without stdin: ok");
 	is_str(s->body, "", "without stdin System.in is empty at once");
 
 	big = xmalloc(n);
@@ -197,7 +206,7 @@ test_stdin_timeout(struct slot *s)
 	is_str(s->body, "bytes=0 sum=0", "run() without stdin reads nothing");
 
 	run1_in("Sleeper", NULL, 0, 1000, s);
-	is_int(s->status, RUNNER_TIMEOUT, "timeout 1 s: timeout");
+	is_int(s->status, PROTO_RESULT_TIMEOUT, "timeout 1 s: timeout");
 	is_str(s->body, "Time limit exceeded (1 s)",
 	    "timeout 1 s: the text names the job's own limit");
 	run1_in("Sleeper", NULL, 0, 250, s);
@@ -294,11 +303,11 @@ test_counter(struct slot *s, int n, const char *prefix)
  */
 static void
 test_hostile_then_ordinary(const char *name, int64_t timeout_ms,
-    enum runner_status want, const char *first, struct slot *s)
+    enum proto_result_status want, const char *first, struct slot *s)
 {
 	run1_in(name, NULL, 0, timeout_ms, s);
-	is_int(
-	    s->status, want, "%s: status %s", name, runner_status_name(want));
+	is_int(s->status, want, "%s: status %s", name,
+	    proto_result_status_name(want));
 	if (!ok(starts_with(s->body, first), "%s: answer starts \"%s\"", name,
 		first))
 		diag("got: %.200s", s->body ? s->body : "(none)");
@@ -374,7 +383,7 @@ test_trusted(void)
 	    "trusted: metrics show the job mode");
 
 	run1("Hello", s);
-	is_int(s[0].status, RUNNER_OK, "trusted: Hello: ok");
+	is_int(s[0].status, PROTO_RESULT_OK, "trusted: Hello: ok");
 	is_str(s[0].body, "Hello 42", "trusted: what run() returned");
 	run1("MainJob", s);
 	is_str(s[0].body, "sorted [a, b, c]\ndone",
@@ -384,9 +393,11 @@ test_trusted(void)
 	is_str(s[0].body, "org.example.jobs.Packaged",
 	    "trusted: a job in a package");
 	run1("Broken", s);
-	is_int(s[0].status, RUNNER_COMPILE_ERROR, "trusted: compile error");
+	is_int(
+	    s[0].status, PROTO_RESULT_COMPILE_ERROR, "trusted: compile error");
 	run1("Throws", s);
-	is_int(s[0].status, RUNNER_RUNTIME_ERROR, "trusted: runtime error");
+	is_int(
+	    s[0].status, PROTO_RESULT_RUNTIME_ERROR, "trusted: runtime error");
 	is_str(s[0].body,
 	    "Could not create and run instance of class\n"
 	    "java.lang.IllegalStateException: boom\n"
@@ -396,8 +407,8 @@ test_trusted(void)
 	test_counter(s, 3, "trusted: ");
 
 	test_hostile_then_ordinary(
-	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
-	test_hostile_then_ordinary("Exits", 0, RUNNER_RUNTIME_ERROR,
+	    "Loop", 3000, PROTO_RESULT_TIMEOUT, "Time limit exceeded (3 s)", s);
+	test_hostile_then_ordinary("Exits", 0, PROTO_RESULT_RUNTIME_ERROR,
 	    "Could not create and run instance of class\n"
 	    "java.lang.IllegalStateException: the job called System.exit(3) "
 	    "instead of returning from run()",
@@ -405,13 +416,13 @@ test_trusted(void)
 	run1("MainExits", s);
 	is_str(s[0].body, "printed before exit\n",
 	    "trusted: System.exit(0) after main() printed: its output");
-	test_hostile_then_ordinary("Printer", 0, RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("Printer", 0, PROTO_RESULT_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
 	/* Printer was stopped printing: none of it reaches the next job. */
 	run1("MainJob", s);
 	is_str(s[0].out, "sorted [a, b, c]\ndone",
 	    "trusted: a job's stdout after an output flood is its own");
-	test_hostile_then_ordinary("BigResult", 0, RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("BigResult", 0, PROTO_RESULT_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
 	test_stdin_timeout(s);
 	is_int(metric("jdp_runner_compile_server_restarts_total"), 0,
@@ -454,13 +465,111 @@ test_trusted(void)
 	conf_free(conf);
 }
 
+/*
+ * The whole /metrics text of a runner with every number set, byte for
+ * byte (Prometheus scrapers and dashboards read it). No JVM: a runner
+ * struct filled by hand.
+ */
+static void
+test_metrics_text(void)
+{
+	static const char want[] =
+	    "# HELP jdp_runner_job_mode Where jobs run (job-mode): a sandboxed "
+	    "JVM each, or trusted in the compile server.\n"
+	    "# TYPE jdp_runner_job_mode gauge\n"
+	    "jdp_runner_job_mode{mode=\"sandbox\"} 1\n"
+	    "# HELP jdp_runner_trusted_running Trusted jobs running in the "
+	    "compile server.\n"
+	    "# TYPE jdp_runner_trusted_running gauge\n"
+	    "jdp_runner_trusted_running 1\n"
+	    "# HELP jdp_runner_jobs_total Jobs finished by the runner, by "
+	    "status.\n"
+	    "# TYPE jdp_runner_jobs_total counter\n"
+	    "jdp_runner_jobs_total{status=\"ok\"} 1\n"
+	    "jdp_runner_jobs_total{status=\"compile_error\"} 11\n"
+	    "jdp_runner_jobs_total{status=\"runtime_error\"} 21\n"
+	    "jdp_runner_jobs_total{status=\"timeout\"} 31\n"
+	    "jdp_runner_jobs_total{status=\"memory_limit\"} 41\n"
+	    "jdp_runner_jobs_total{status=\"output_limit\"} 51\n"
+	    "jdp_runner_jobs_total{status=\"rejected\"} 61\n"
+	    "# HELP jdp_runner_pool_size Run JVMs kept warm (run-pool).\n"
+	    "# TYPE jdp_runner_pool_size gauge\n"
+	    "jdp_runner_pool_size 2\n"
+	    "# HELP jdp_runner_jvms Run JVMs by state.\n"
+	    "# TYPE jdp_runner_jvms gauge\n"
+	    "jdp_runner_jvms{state=\"starting\"} 1\n"
+	    "jdp_runner_jvms{state=\"ready\"} 2\n"
+	    "jdp_runner_jvms{state=\"busy\"} 3\n"
+	    "# HELP jdp_runner_queued Jobs waiting, by stage.\n"
+	    "# TYPE jdp_runner_queued gauge\n"
+	    "jdp_runner_queued{stage=\"compile\"} 11\n"
+	    "jdp_runner_queued{stage=\"run\"} 4\n"
+	    "# HELP jdp_runner_compile_server_up 1 when the compile server is "
+	    "ready.\n"
+	    "# TYPE jdp_runner_compile_server_up gauge\n"
+	    "jdp_runner_compile_server_up 1\n"
+	    "# HELP jdp_runner_compile_server_restarts_total Compile server "
+	    "restarts.\n"
+	    "# TYPE jdp_runner_compile_server_restarts_total counter\n"
+	    "jdp_runner_compile_server_restarts_total 5\n"
+	    "# HELP jdp_runner_jvm_starts_total Run JVMs started.\n"
+	    "# TYPE jdp_runner_jvm_starts_total counter\n"
+	    "jdp_runner_jvm_starts_total 7\n"
+	    "# HELP jdp_runner_jvm_start_failures_total Run JVMs that died "
+	    "before their job.\n"
+	    "# TYPE jdp_runner_jvm_start_failures_total counter\n"
+	    "jdp_runner_jvm_start_failures_total 1\n"
+	    "# HELP jdp_runner_compile_seconds_total Time spent compiling "
+	    "jobs.\n"
+	    "# TYPE jdp_runner_compile_seconds_total counter\n"
+	    "jdp_runner_compile_seconds_total 1.234\n"
+	    "# HELP jdp_runner_run_seconds_total Time spent running jobs.\n"
+	    "# TYPE jdp_runner_run_seconds_total counter\n"
+	    "jdp_runner_run_seconds_total 56.789\n";
+	struct runner fake;
+	struct runner_run run;
+	struct runner_proc cs;
+	struct runner_job job;
+	struct buf m;
+	int i;
+
+	memset(&fake, 0, sizeof fake);
+	memset(&run, 0, sizeof run);
+	memset(&cs, 0, sizeof cs);
+	memset(&job, 0, sizeof job);
+	TAILQ_INIT(&fake.runs);
+	run.job = &job;
+	TAILQ_INSERT_TAIL(&fake.runs, &run, entry);
+	for (i = 0; i < RUNNER_NSTATUS; i++)
+		fake.finished[i] = (uint64_t)(i * 10 + 1);
+	fake.pool_size = 2;
+	fake.nstarting = 1;
+	fake.nready = 2;
+	fake.nbusy = 3;
+	fake.njobs = 20;
+	fake.nrun_q = 4;
+	fake.compiling = &job;
+	cs.state = RUNNER_PROC_READY;
+	fake.cs = &cs;
+	fake.cs_restarts = 5;
+	fake.jvm_starts = 7;
+	fake.jvm_failures = 1;
+	fake.compile_ms_sum = 1234;
+	fake.run_ms_sum = 56789;
+	buf_init(&m);
+	runner_write_metrics(&fake, &m);
+	is_str(buf_cstr(&m), want, "metrics: the whole text, byte for byte");
+	buf_free(&m);
+}
+
 int
 main(void)
 {
 	struct conf *conf;
 	struct slot s[NSLOTS];
 	struct buf m;
-	char *text;
+	char *text, *src;
+	size_t len;
 	int i, nrej, nok;
 	uint64_t id;
 	pid_t cs;
@@ -473,10 +582,12 @@ main(void)
 		builddir = ".";
 
 	for (i = 0; i < RUNNER_NSTATUS; i++)
-		ok(strcmp(runner_status_name(i), "unknown") != 0,
-		    "status %d has a name (%s)", i, runner_status_name(i));
-	is_str(runner_status_name(RUNNER_MEMORY_LIMIT), "memory_limit",
-	    "status names are the API's");
+		ok(strcmp(proto_result_status_name(i), "unknown") != 0,
+		    "status %d has a name (%s)", i,
+		    proto_result_status_name(i));
+	is_str(proto_result_status_name(PROTO_RESULT_MEMORY_LIMIT),
+	    "memory_limit", "status names are the API's");
+	test_metrics_text();
 
 	ev = ev_new();
 	r = runner_start("job-timeout 8s\nrun-pool 2\nqueue-max 6\n", &conf);
@@ -488,26 +599,26 @@ main(void)
 	submit("Hello", &s[0]);
 	is_int(s[0].done, 0, "no callback from inside runner_submit");
 	wait_slots(s, 1, 30000);
-	is_int(s[0].status, RUNNER_OK, "Hello: ok");
+	is_int(s[0].status, PROTO_RESULT_OK, "Hello: ok");
 	is_str(s[0].body, "Hello 42", "Hello: what run() returned");
 
 	test_counter(s, 4, "");
 
 	test_hostile_then_ordinary(
-	    "Loop", 3000, RUNNER_TIMEOUT, "Time limit exceeded (3 s)", s);
-	test_hostile_then_ordinary("Hog", 0, RUNNER_MEMORY_LIMIT,
+	    "Loop", 3000, PROTO_RESULT_TIMEOUT, "Time limit exceeded (3 s)", s);
+	test_hostile_then_ordinary("Hog", 0, PROTO_RESULT_MEMORY_LIMIT,
 	    "Memory limit exceeded (128 MiB)", s);
-	test_hostile_then_ordinary("Printer", 0, RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("Printer", 0, PROTO_RESULT_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
-	test_hostile_then_ordinary("BigResult", 0, RUNNER_OUTPUT_LIMIT,
+	test_hostile_then_ordinary("BigResult", 0, PROTO_RESULT_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
-	test_hostile_then_ordinary("Exits", 0, RUNNER_RUNTIME_ERROR,
+	test_hostile_then_ordinary("Exits", 0, PROTO_RESULT_RUNTIME_ERROR,
 	    "Could not create and run instance of class", s);
 	test_hostile_then_ordinary(
-	    "Spawner", 0, RUNNER_OK, "blocked blocked", s);
+	    "Spawner", 0, PROTO_RESULT_OK, "blocked blocked", s);
 	test_hostile_then_ordinary(
-	    "ThreadBomb", 0, RUNNER_OK, "stopped after", s);
-	test_hostile_then_ordinary("Broken", 0, RUNNER_COMPILE_ERROR,
+	    "ThreadBomb", 0, PROTO_RESULT_OK, "stopped after", s);
+	test_hostile_then_ordinary("Broken", 0, PROTO_RESULT_COMPILE_ERROR,
 	    "Code did not compile:\nError on line 3, column 24 in "
 	    "string:///Broken.java\ncannot find symbol",
 	    s);
@@ -518,7 +629,7 @@ main(void)
 		submit(i % 2 ? "Hello" : "MainJob", &s[i]);
 	ok(wait_slots(s, 6, 60000) == 0, "six jobs at once are answered");
 	for (nok = i = 0; i < 6; i++)
-		nok += s[i].status == RUNNER_OK &&
+		nok += s[i].status == PROTO_RESULT_OK &&
 		    strcmp(s[i].body,
 			i % 2 ? "Hello 42" : "sorted [a, b, c]\ndone") == 0;
 	is_int(nok, 6, "six jobs at once: all ok");
@@ -529,9 +640,9 @@ main(void)
 		submit("Hello", &s[i]);
 	ok(wait_slots(s, 8, 60000) == 0, "eight jobs: all answered");
 	for (nrej = nok = i = 0; i < 8; i++) {
-		nrej += s[i].status == RUNNER_REJECTED &&
+		nrej += s[i].status == PROTO_RESULT_REJECTED &&
 		    starts_with(s[i].body, "Runner busy");
-		nok += s[i].status == RUNNER_OK;
+		nok += s[i].status == PROTO_RESULT_OK;
 	}
 	is_int(nrej, 2, "the two beyond queue-max 6 are rejected");
 	is_int(nok, 6, "the six within it run");
@@ -548,12 +659,26 @@ main(void)
 	spin(800);
 	runner_cancel(r, id);
 	wait_slots(s, 1, 10000);
-	is_int(s[0].status, RUNNER_TIMEOUT,
+	is_int(s[0].status, PROTO_RESULT_TIMEOUT,
 	    "an unknown id cancels nothing (that sleeper times out)");
 	spin(300);
 	is_int(s[1].calls, 0, "a cancelled job gets no callback");
 	run1("Hello", s);
 	is_str(s[0].body, "Hello 42", "an ordinary job after a cancel");
+
+	/* Cancel from inside the job's callback, and once it is answered. */
+	slots_reset(s, 1);
+	src = load("Hello", &len);
+	id = runner_submit(r, src, len, NULL, 0, 0, test_cancel_cb, &s[0]);
+	free(src);
+	wait_slots(s, 1, 30000);
+	runner_cancel(r, id);
+	spin(100);
+	is_int(s[0].calls, 1,
+	    "cancel inside its callback and after it: one callback, no harm");
+	is_str(s[0].body, "Hello 42", "... with the job's answer");
+	run1("Hello", s);
+	is_str(s[0].body, "Hello 42", "an ordinary job after those cancels");
 
 	/* The compile server dies: it is restarted, jobs go on. */
 	cs = find_compile_server();
