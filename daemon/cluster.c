@@ -90,7 +90,7 @@ struct cluster {
 	const struct conf_node *self;
 	uint8_t key[WIRE_KEY_LEN];
 	uint64_t incarnation;
-	uint64_t seq;
+	struct wire_sender tx;
 	int64_t start; /* ev_now at start: node time 0 */
 	int fd;
 	char *acc_path; /* LOG-DIR/node-ID.accepted */
@@ -253,13 +253,7 @@ cluster_send(struct cluster *c, int to, int type, const struct buf *payload)
 
 	if ((n = conf_find_node(c->conf, to)) == NULL || to == c->self->id)
 		return;
-	memset(&h, 0, sizeof h);
-	h.version = WIRE_VERSION;
-	h.type = (uint8_t)type;
-	h.sender = (uint16_t)c->self->id;
-	h.incarnation = c->incarnation;
-	h.epoch = election_epoch(c->election);
-	h.seq = ++c->seq;
+	wire_sender_hdr(&c->tx, &h, type, election_epoch(c->election), 0);
 	buf_init(&b);
 	wire_encode(&b, &h, buf_data(payload), buf_len(payload), c->key);
 	/*
@@ -753,6 +747,7 @@ cluster_new(struct ev *ev, const struct conf *conf, int self_id,
 		    strerror(errno));
 	gettimeofday(&tv, NULL);
 	c->incarnation = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	wire_sender_init(&c->tx, self_id, c->incarnation);
 	c->start = ev_now(ev);
 	xasprintf(&c->acc_path, "%s/node-%d.accepted", conf->log_dir, self_id);
 
