@@ -36,6 +36,7 @@
 #include "hash.h"
 #include "http.h"
 #include "httpd.h"
+#include "idtab.h"
 #include "link.h"
 #include "log.h"
 #include "net.h"
@@ -43,7 +44,6 @@
 #include "wire.h"
 #include "xmalloc.h"
 
-#define GW_BUCKETS 1024
 #define GW_TICK_MS 50
 /* Wait this long before reconnecting to the leader after a failure. */
 #define GW_RETRY_MS 200
@@ -90,7 +90,7 @@ struct gw_req {
 	uint64_t sent_gen; /* link generation */
 	int sent_to; /* leader it was last sent to */
 	int sends;
-	struct gw_req *hnext;
+	struct idtab_entry hentry;
 	TAILQ_ENTRY(gw_req) entry;
 };
 
@@ -98,7 +98,6 @@ struct gateway {
 	struct ev *ev;
 	const struct conf *conf;
 	const struct conf_node *self;
-	uint64_t incarnation;
 	const uint8_t *key;
 	struct work_hooks hooks;
 	struct httpd *httpd;
@@ -110,7 +109,7 @@ struct gateway {
 	uint8_t token_hash[HASH_LEN]; /* SHA-256 of the token */
 
 	uint64_t next_id;
-	uint64_t seq;
+	struct wire_sender tx;
 	int leader;
 	uint64_t epoch;
 	int last_leader; /* last leader known, for the cache */
@@ -120,7 +119,7 @@ struct gateway {
 	uint64_t link_seq; /* last seq seen on it */
 	int64_t retry_at;
 
-	struct gw_req *b[GW_BUCKETS];
+	struct idtab ids;
 	TAILQ_HEAD(, gw_req) reqs;
 	int nreqs;
 	int nheld;
@@ -146,32 +145,16 @@ static void gateway_link_closed(struct link *, enum wire_err, void *);
 
 /* ---- request table ------------------------------------------------- */
 
-static size_t
-gateway_bucket(uint64_t id)
-{
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdULL;
-	id ^= id >> 33;
-	return (size_t)(id % GW_BUCKETS);
-}
-
 static struct gw_req *
 gateway_find(struct gateway *g, uint64_t id)
 {
-	struct gw_req *r;
-
-	for (r = g->b[gateway_bucket(id)]; r != NULL; r = r->hnext) {
-		if (r->id == id)
-			return r;
-	}
-	return NULL;
+	return idtab_find(&g->ids, id);
 }
 
 static struct gw_req *
 gateway_req_new(struct gateway *g)
 {
 	struct gw_req *r;
-	size_t b;
 
 	r = xcalloc(1, sizeof *r);
 	r->id =
@@ -179,9 +162,9 @@ gateway_req_new(struct gateway *g)
 	r->state = GW_HELD;
 	r->arrived = r->held_since = ev_now(g->ev);
 	buf_init(&r->work);
-	b = gateway_bucket(r->id);
-	r->hnext = g->b[b];
-	g->b[b] = r;
+	r->hentry.id = r->id;
+	r->hentry.data = r;
+	idtab_add(&g->ids, &r->hentry);
 	TAILQ_INSERT_TAIL(&g->reqs, r, entry);
 	g->nreqs++;
 	g->nheld++;
@@ -191,11 +174,7 @@ gateway_req_new(struct gateway *g)
 static void
 gateway_req_free(struct gateway *g, struct gw_req *r)
 {
-	struct gw_req **rp;
-
-	for (rp = &g->b[gateway_bucket(r->id)]; *rp != r; rp = &(*rp)->hnext)
-		;
-	*rp = r->hnext;
+	idtab_remove(&g->ids, &r->hentry);
 	TAILQ_REMOVE(&g->reqs, r, entry);
 	g->nreqs--;
 	if (r->state == GW_HELD)
@@ -338,14 +317,7 @@ gateway_send(
 {
 	struct wire_hdr h;
 
-	memset(&h, 0, sizeof h);
-	h.version = WIRE_VERSION;
-	h.type = (uint8_t)type;
-	h.sender = (uint16_t)g->self->id;
-	h.incarnation = g->incarnation;
-	h.epoch = g->hooks.epoch(g->hooks.arg);
-	h.seq = ++g->seq;
-	h.reqid = reqid;
+	wire_sender_hdr(&g->tx, &h, type, g->hooks.epoch(g->hooks.arg), reqid);
 	link_send(g->link, &h, p, len);
 }
 
@@ -820,7 +792,7 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 		free(g);
 		return NULL;
 	}
-	g->incarnation = incarnation;
+	wire_sender_init(&g->tx, self, incarnation);
 	/* Ids continue past any earlier incarnation's (microseconds). */
 	g->next_id = incarnation;
 	g->key = key;
@@ -828,6 +800,7 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 	g->fallback = fallback;
 	g->fallback_arg = fallback_arg;
 	g->leader = g->last_leader = -1;
+	idtab_init(&g->ids);
 	TAILQ_INIT(&g->reqs);
 	http_limits_default(&lim);
 	lim.max_body = conf->max_body;

@@ -30,6 +30,7 @@
 #include "cluster.h"
 #include "conf.h"
 #include "ev.h"
+#include "idtab.h"
 #include "link.h"
 #include "log.h"
 #include "net.h"
@@ -39,7 +40,6 @@
 #include "work.h"
 #include "xmalloc.h"
 
-#define WORK_BUCKETS 1024
 #define WORK_TICK_MS 100
 /* A follower whose link just failed is skipped this long. */
 #define WORK_RETRY_MS 500
@@ -81,7 +81,7 @@ struct work_job {
 	uint64_t handle; /* follower: runner handle */
 	int tries; /* leader: followers that refused it */
 	int queued;
-	struct work_job *hnext;
+	struct idtab_entry hentry;
 	TAILQ_ENTRY(work_job) entry;
 	TAILQ_ENTRY(work_job) qentry;
 };
@@ -89,7 +89,7 @@ struct work_job {
 TAILQ_HEAD(work_jobs, work_job);
 
 struct work_table {
-	struct work_job *b[WORK_BUCKETS];
+	struct idtab ids;
 	struct work_jobs all;
 	int n;
 };
@@ -117,11 +117,10 @@ struct work {
 	struct ev *ev;
 	const struct conf *conf;
 	const struct conf_node *self;
-	uint64_t incarnation;
 	const uint8_t *key;
 	struct work_hooks hooks;
 	struct work_glue *glue; /* work_new_node's, else NULL */
-	uint64_t seq;
+	struct wire_sender tx;
 	struct work_peer *peers; /* parallel to conf->nodes */
 	TAILQ_HEAD(, work_conn) conns;
 	uint64_t tick;
@@ -166,19 +165,10 @@ static void work_glue_free(struct work_glue *);
 
 /* ---- tables -------------------------------------------------------- */
 
-static size_t
-work_table_bucket(uint64_t id)
-{
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdULL;
-	id ^= id >> 33;
-	return (size_t)(id % WORK_BUCKETS);
-}
-
 static void
 work_table_init(struct work_table *t)
 {
-	memset(t->b, 0, sizeof t->b);
+	idtab_init(&t->ids);
 	TAILQ_INIT(&t->all);
 	t->n = 0;
 }
@@ -186,20 +176,13 @@ work_table_init(struct work_table *t)
 static struct work_job *
 work_table_find(struct work_table *t, uint64_t id)
 {
-	struct work_job *j;
-
-	for (j = t->b[work_table_bucket(id)]; j != NULL; j = j->hnext) {
-		if (j->id == id)
-			return j;
-	}
-	return NULL;
+	return idtab_find(&t->ids, id);
 }
 
 static struct work_job *
 work_table_add(struct work *w, struct work_table *t, uint64_t id)
 {
 	struct work_job *j;
-	size_t b = work_table_bucket(id);
 
 	j = xcalloc(1, sizeof *j);
 	j->w = w;
@@ -208,8 +191,9 @@ work_table_add(struct work *w, struct work_table *t, uint64_t id)
 	j->since = ev_now(w->ev);
 	buf_init(&j->work);
 	buf_init(&j->result);
-	j->hnext = t->b[b];
-	t->b[b] = j;
+	j->hentry.id = id;
+	j->hentry.data = j;
+	idtab_add(&t->ids, &j->hentry);
 	TAILQ_INSERT_TAIL(&t->all, j, entry);
 	t->n++;
 	return j;
@@ -218,11 +202,7 @@ work_table_add(struct work *w, struct work_table *t, uint64_t id)
 static void
 work_table_remove(struct work_table *t, struct work_job *j)
 {
-	struct work_job **jp;
-
-	for (jp = &t->b[work_table_bucket(j->id)]; *jp != j; jp = &(*jp)->hnext)
-		;
-	*jp = j->hnext;
+	idtab_remove(&t->ids, &j->hentry);
 	TAILQ_REMOVE(&t->all, j, entry);
 	t->n--;
 	buf_free(&j->work);
@@ -250,14 +230,7 @@ work_send(struct work *w, struct work_conn *c, int type, uint64_t reqid,
 {
 	struct wire_hdr h;
 
-	memset(&h, 0, sizeof h);
-	h.version = WIRE_VERSION;
-	h.type = (uint8_t)type;
-	h.sender = (uint16_t)w->self->id;
-	h.incarnation = w->incarnation;
-	h.epoch = w->hooks.epoch(w->hooks.arg);
-	h.seq = ++w->seq;
-	h.reqid = reqid;
+	wire_sender_hdr(&w->tx, &h, type, w->hooks.epoch(w->hooks.arg), reqid);
 	link_send(c->link, &h, p, len);
 }
 
@@ -1162,7 +1135,7 @@ work_new(struct ev *ev, const struct conf *conf, int self, uint64_t incarnation,
 	w->self = conf_find_node(conf, self);
 	if (w->self == NULL)
 		fatalx("work: no node %d", self);
-	w->incarnation = incarnation;
+	wire_sender_init(&w->tx, self, incarnation);
 	w->key = key;
 	w->hooks = *hooks;
 	w->peers = xcalloc((size_t)conf->nnodes, sizeof *w->peers);
