@@ -274,11 +274,38 @@ cluster_send(struct cluster *c, int to, int type, const struct buf *payload)
 
 /* --- listeners ------------------------------------------------------------ */
 
+/* Which members gossip counts alive: bit i for conf->nodes[i]. */
+static uint64_t
+cluster_alive_mask(struct cluster *c)
+{
+	uint64_t mask = 0;
+	int i;
+
+	for (i = 0; i < c->npeers; i++) {
+		if (gossip_alive(c->gossip, c->peers[i].node->id))
+			mask |= (uint64_t)1 << i;
+	}
+	return mask;
+}
+
+/* The last (leader, epoch) told, as an event. */
 static void
-cluster_tell(struct cluster *c, const struct cluster_event *ev)
+cluster_leader_event(struct cluster *c, struct cluster_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->type = CLUSTER_EV_LEADER;
+	ev->leader = c->told_leader;
+	ev->epoch = c->told_epoch;
+	ev->node = -1;
+	ev->alive = cluster_alive_mask(c);
+}
+
+static void
+cluster_tell(struct cluster *c, struct cluster_event *ev)
 {
 	int i;
 
+	ev->alive = cluster_alive_mask(c);
 	for (i = 0; i < c->nlisteners; i++)
 		c->listeners[i].cb(ev, c->listeners[i].arg);
 }
@@ -291,16 +318,11 @@ cluster_check_leader(struct cluster *c)
 	int leader = election_leader(c->election);
 	uint64_t epoch = election_epoch(c->election);
 
-	if (leader == c->told_leader &&
-	    (leader == -1 || epoch == c->told_epoch))
+	if (leader == c->told_leader && epoch == c->told_epoch)
 		return;
 	c->told_leader = leader;
 	c->told_epoch = epoch;
-	memset(&ev, 0, sizeof ev);
-	ev.type = CLUSTER_EV_LEADER;
-	ev.leader = leader;
-	ev.epoch = epoch;
-	ev.node = -1;
+	cluster_leader_event(c, &ev);
 	cluster_tell(c, &ev);
 }
 
@@ -810,11 +832,15 @@ cluster_free(struct cluster *c)
 int
 cluster_add_listener(struct cluster *c, cluster_listener cb, void *arg)
 {
+	struct cluster_event ev;
+
 	if (c->nlisteners == CLUSTER_MAX_LISTENERS)
 		return -1;
 	c->listeners[c->nlisteners].cb = cb;
 	c->listeners[c->nlisteners].arg = arg;
 	c->nlisteners++;
+	cluster_leader_event(c, &ev);
+	cb(&ev, arg);
 	return 0;
 }
 

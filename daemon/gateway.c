@@ -29,7 +29,6 @@
 
 #include "buf.h"
 #include "cache.h"
-#include "cluster.h"
 #include "conf.h"
 #include "ev.h"
 #include "gateway.h"
@@ -99,7 +98,6 @@ struct gateway {
 	const struct conf *conf;
 	const struct conf_node *self;
 	const uint8_t *key;
-	struct work_hooks hooks;
 	struct httpd *httpd;
 	httpd_handler fallback;
 	void *fallback_arg;
@@ -110,7 +108,7 @@ struct gateway {
 
 	uint64_t next_id;
 	struct wire_sender tx;
-	int leader;
+	int leader; /* as the cluster told last */
 	uint64_t epoch;
 	int last_leader; /* last leader known, for the cache */
 	uint64_t last_epoch;
@@ -317,7 +315,7 @@ gateway_send(
 {
 	struct wire_hdr h;
 
-	wire_sender_hdr(&g->tx, &h, type, g->hooks.epoch(g->hooks.arg), reqid);
+	wire_sender_hdr(&g->tx, &h, type, g->epoch, reqid);
 	link_send(g->link, &h, p, len);
 }
 
@@ -460,6 +458,11 @@ gateway_leader_changed(struct gateway *g, int leader, uint64_t epoch)
 {
 	if (leader == g->leader && epoch == g->epoch)
 		return;
+	if (leader == -1 && g->leader == -1) {
+		/* A new round while still looking: only frames carry it. */
+		g->epoch = epoch;
+		return;
+	}
 	if (leader != -1 &&
 	    (leader != g->last_leader || epoch != g->last_epoch)) {
 		if (g->last_leader != -1)
@@ -775,8 +778,8 @@ gateway_tick(struct ev *ev, void *arg)
 
 struct gateway *
 gateway_new(struct ev *ev, const struct conf *conf, int self,
-    uint64_t incarnation, const uint8_t *key, const struct work_hooks *hooks,
-    httpd_handler fallback, void *fallback_arg, char **cause)
+    uint64_t incarnation, const uint8_t *key, httpd_handler fallback,
+    void *fallback_arg, char **cause)
 {
 	struct gateway *g;
 	struct http_limits lim;
@@ -796,7 +799,6 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 	/* Ids continue past any earlier incarnation's (microseconds). */
 	g->next_id = incarnation;
 	g->key = key;
-	g->hooks = *hooks;
 	g->fallback = fallback;
 	g->fallback_arg = fallback_arg;
 	g->leader = g->last_leader = -1;
@@ -822,25 +824,6 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 	g->cache = cache_new(conf->cache_size);
 	g->tick = ev_add_timer(ev, GW_TICK_MS, gateway_tick, g);
 	return g;
-}
-
-struct gateway *
-gateway_new_node(struct ev *ev, const struct conf *conf, int self,
-    const uint8_t *key, struct cluster *cluster, httpd_handler fallback,
-    void *fallback_arg, char **cause)
-{
-	struct work_hooks h;
-
-	work_hooks_cluster(&h, cluster);
-	return gateway_new(ev, conf, self, cluster_incarnation(cluster), key,
-	    &h, fallback, fallback_arg, cause);
-}
-
-void
-gateway_cluster_event(const struct cluster_event *e, void *arg)
-{
-	if (e->type == CLUSTER_EV_LEADER)
-		gateway_leader_changed(arg, e->leader, e->epoch);
 }
 
 void

@@ -29,6 +29,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "net.h"
+#include "node-glue.h"
 #include "node.h"
 #include "runner.h"
 #include "wire.h"
@@ -354,15 +355,13 @@ node_new(const struct conf *conf, int id, char **cause)
 	ev_add_fd(n->ev, n->tcp, EV_READ, node_tcp_accept, n);
 	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
 		goto fail;
-	n->work = work_new_node(n->ev, conf, id, n->key, n->cluster, n->runner);
-	cluster_add_listener(n->cluster, work_cluster_event, n->work);
+	n->work =
+	    node_glue_work(n->ev, conf, id, n->key, n->cluster, n->runner);
 	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {
-		n->gateway = gateway_new_node(
+		n->gateway = node_glue_gateway(
 		    n->ev, conf, id, n->key, n->cluster, node_http, n, cause);
 		if (n->gateway == NULL)
 			goto fail;
-		cluster_add_listener(
-		    n->cluster, gateway_cluster_event, n->gateway);
 	}
 	log_set_role(node_role_name, n);
 	log_info("jdpd %s started as %s %s (incarnation %llu)", VERSION,

@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "cluster.h"
 #include "conf.h"
 #include "ev.h"
 #include "idtab.h"
@@ -35,7 +34,6 @@
 #include "log.h"
 #include "net.h"
 #include "proto.h"
-#include "runner.h"
 #include "wire.h"
 #include "work.h"
 #include "xmalloc.h"
@@ -119,15 +117,18 @@ struct work {
 	const struct conf_node *self;
 	const uint8_t *key;
 	struct work_hooks hooks;
-	struct work_glue *glue; /* work_new_node's, else NULL */
 	struct wire_sender tx;
+	/* What the cluster told last (work_leader_changed, work_set_alive). */
+	int leader;
+	uint64_t cluster_epoch;
+	uint64_t alive; /* bit i: conf->nodes[i] */
 	struct work_peer *peers; /* parallel to conf->nodes */
 	TAILQ_HEAD(, work_conn) conns;
 	uint64_t tick;
 
 	/* Leader side. */
 	int leading;
-	uint64_t epoch;
+	uint64_t epoch; /* of this node's term */
 	int collecting;
 	int64_t collect_until;
 	struct work_table ljobs;
@@ -161,7 +162,6 @@ struct work {
 static void work_conn_msg(struct link *, const struct wire_msg *, void *);
 static void work_conn_closed(struct link *, enum wire_err, void *);
 static void work_leader_dispatch(struct work *);
-static void work_glue_free(struct work_glue *);
 
 /* ---- tables -------------------------------------------------------- */
 
@@ -224,13 +224,20 @@ work_peer(struct work *w, int id)
 	return NULL;
 }
 
+/* Does gossip count peer p alive (as the cluster last told)? */
+static int
+work_alive(const struct work *w, const struct work_peer *p)
+{
+	return (w->alive >> (p - w->peers) & 1) != 0;
+}
+
 static void
 work_send(struct work *w, struct work_conn *c, int type, uint64_t reqid,
     const void *p, size_t len)
 {
 	struct wire_hdr h;
 
-	wire_sender_hdr(&w->tx, &h, type, w->hooks.epoch(w->hooks.arg), reqid);
+	wire_sender_hdr(&w->tx, &h, type, w->cluster_epoch, reqid);
 	link_send(c->link, &h, p, len);
 }
 
@@ -369,7 +376,7 @@ work_leader_usable(struct work *w, struct work_peer *p)
 		return 0;
 	if (ev_now(w->ev) < p->retry_at)
 		return 0;
-	return w->hooks.alive(w->hooks.arg, p->node->id);
+	return work_alive(w, p);
 }
 
 /* Next follower in round-robin order, or NULL if none can take work. */
@@ -723,7 +730,7 @@ work_leader_start(struct work *w, uint64_t epoch)
 	for (i = 0; i < w->conf->nnodes; i++) {
 		p = &w->peers[i];
 		if (p->node->role != CONF_PEER || p->node->id == w->self->id ||
-		    !w->hooks.alive(w->hooks.arg, p->node->id))
+		    !work_alive(w, p))
 			continue;
 		if ((c = work_peer_out(w, p)) == NULL)
 			continue;
@@ -740,9 +747,8 @@ static struct work_conn *
 work_follower_uplink(struct work *w, const struct work_job *j)
 {
 	struct work_peer *p;
-	int leader = w->hooks.leader(w->hooks.arg);
-
-	if (leader != -1 && (p = work_peer(w, leader)) != NULL && p->in != NULL)
+	if (w->leader != -1 && (p = work_peer(w, w->leader)) != NULL &&
+	    p->in != NULL)
 		return p->in;
 	if (j->origin != -1 && (p = work_peer(w, j->origin)) != NULL &&
 	    p->in != NULL)
@@ -750,10 +756,9 @@ work_follower_uplink(struct work *w, const struct work_job *j)
 	return NULL;
 }
 
-static void
-work_follower_done(const struct proto_result *r, void *arg)
+void
+work_job_done(struct work_job *j, const struct proto_result *r)
 {
-	struct work_job *j = arg;
 	struct work *w = j->w;
 	struct proto_result copy = *r;
 	struct work_conn *c;
@@ -848,11 +853,10 @@ work_follower_on_work(
 		rej.status = PROTO_RESULT_REJECTED;
 		rej.body = (const uint8_t *)nojobs;
 		rej.body_len = sizeof nojobs - 1;
-		work_follower_done(&rej, j);
+		work_job_done(j, &rej);
 		return;
 	}
-	j->handle =
-	    w->hooks.run(w->hooks.arg, j->id, &pw, work_follower_done, j);
+	j->handle = w->hooks.run(w->hooks.arg, &pw, j);
 	if (j->state != WORK_RUNNING)
 		j->handle = 0; /* finished inside run */
 }
@@ -1086,6 +1090,8 @@ work_tick(struct ev *ev, void *arg)
 void
 work_leader_changed(struct work *w, int leader, uint64_t epoch)
 {
+	w->leader = leader;
+	w->cluster_epoch = epoch;
 	if (leader == w->self->id) {
 		if (!w->leading || epoch != w->epoch)
 			work_leader_start(w, epoch);
@@ -1096,6 +1102,12 @@ work_leader_changed(struct work *w, int leader, uint64_t epoch)
 		    w->ljobs.n);
 		work_leader_reset(w);
 	}
+}
+
+void
+work_set_alive(struct work *w, uint64_t alive)
+{
+	w->alive = alive;
 }
 
 void
@@ -1137,7 +1149,9 @@ work_new(struct ev *ev, const struct conf *conf, int self, uint64_t incarnation,
 		fatalx("work: no node %d", self);
 	wire_sender_init(&w->tx, self, incarnation);
 	w->key = key;
-	w->hooks = *hooks;
+	if (hooks != NULL)
+		w->hooks = *hooks;
+	w->leader = -1;
 	w->peers = xcalloc((size_t)conf->nnodes, sizeof *w->peers);
 	for (i = 0; i < conf->nnodes; i++)
 		w->peers[i].node = &conf->nodes[i];
@@ -1167,196 +1181,8 @@ work_free(struct work *w)
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		work_conn_close(w, c);
 	ev_del_timer(w->ev, w->tick);
-	work_glue_free(w->glue);
 	free(w->peers);
 	free(w);
-}
-
-/* ---- node glue: hooks backed by the cluster and the runner ---------- */
-
-struct work_glue_job {
-	struct work_glue *g;
-	uint64_t handle;
-	work_done_cb done;
-	void *arg;
-	TAILQ_ENTRY(work_glue_job) entry;
-};
-
-struct work_glue {
-	struct cluster *cluster;
-	struct runner *runner;
-	TAILQ_HEAD(, work_glue_job) jobs;
-};
-
-static int
-work_glue_leader(void *arg)
-{
-	return cluster_leader(arg);
-}
-
-static uint64_t
-work_glue_epoch(void *arg)
-{
-	return cluster_epoch(arg);
-}
-
-static int
-work_glue_alive(void *arg, int id)
-{
-	return cluster_alive(arg, id);
-}
-
-void
-work_hooks_cluster(struct work_hooks *h, struct cluster *cluster)
-{
-	memset(h, 0, sizeof *h);
-	h->arg = cluster;
-	h->leader = work_glue_leader;
-	h->epoch = work_glue_epoch;
-	h->alive = work_glue_alive;
-}
-
-static int
-work_glue_leader_g(void *arg)
-{
-	return cluster_leader(((struct work_glue *)arg)->cluster);
-}
-
-static uint64_t
-work_glue_epoch_g(void *arg)
-{
-	return cluster_epoch(((struct work_glue *)arg)->cluster);
-}
-
-static int
-work_glue_alive_g(void *arg, int id)
-{
-	return cluster_alive(((struct work_glue *)arg)->cluster, id);
-}
-
-static void
-work_glue_done(const struct runner_result *rr, void *arg)
-{
-	struct work_glue_job *gj = arg;
-	struct proto_result r;
-
-	memset(&r, 0, sizeof r);
-	r.status = (uint8_t)rr->status; /* the numbers are the same */
-	if (r.status >= PROTO_RESULT_NSTATUS)
-		r.status = PROTO_RESULT_REJECTED;
-	r.compile_ms = (uint32_t)(rr->compile_ms < 0 ? 0 : rr->compile_ms);
-	r.run_ms = (uint32_t)(rr->run_ms < 0 ? 0 : rr->run_ms);
-	r.body = (const uint8_t *)rr->body;
-	r.body_len = rr->body_len;
-	r.out = (const uint8_t *)rr->out;
-	r.out_len = rr->out_len;
-	r.err = (const uint8_t *)rr->err;
-	r.err_len = rr->err_len;
-	TAILQ_REMOVE(&gj->g->jobs, gj, entry);
-	gj->done(&r, gj->arg);
-	free(gj);
-}
-
-static uint64_t
-work_glue_run(void *arg, uint64_t reqid, const struct proto_work *pw,
-    work_done_cb done, void *done_arg)
-{
-	struct work_glue *g = arg;
-	struct work_glue_job *gj;
-
-	(void)reqid;
-	gj = xcalloc(1, sizeof *gj);
-	gj->g = g;
-	gj->done = done;
-	gj->arg = done_arg;
-	TAILQ_INSERT_TAIL(&g->jobs, gj, entry);
-	/* The runner caps timeout_ms at its job-timeout; 0 means that. */
-	gj->handle = runner_submit(g->runner, (const char *)pw->source,
-	    pw->source_len, (const char *)pw->stdin_data, pw->stdin_len,
-	    pw->timeout_ms, work_glue_done, gj);
-	return gj->handle;
-}
-
-static void
-work_glue_cancel(void *arg, uint64_t handle)
-{
-	struct work_glue *g = arg;
-	struct work_glue_job *gj;
-
-	TAILQ_FOREACH(gj, &g->jobs, entry)
-	{
-		if (gj->handle == handle) {
-			runner_cancel(g->runner, handle);
-			TAILQ_REMOVE(&g->jobs, gj, entry);
-			free(gj);
-			return;
-		}
-	}
-}
-
-static int
-work_glue_ready(void *arg)
-{
-	return runner_ready(((struct work_glue *)arg)->runner);
-}
-
-static void
-work_glue_free(struct work_glue *g)
-{
-	struct work_glue_job *gj;
-
-	if (g == NULL)
-		return;
-	while ((gj = TAILQ_FIRST(&g->jobs)) != NULL) {
-		TAILQ_REMOVE(&g->jobs, gj, entry);
-		free(gj);
-	}
-	free(g);
-}
-
-struct work *
-work_new_node(struct ev *ev, const struct conf *conf, int self,
-    const uint8_t *key, struct cluster *cluster, struct runner *runner)
-{
-	struct work_glue *g;
-	struct work_hooks h;
-	struct work *w;
-
-	g = xcalloc(1, sizeof *g);
-	g->cluster = cluster;
-	g->runner = runner;
-	TAILQ_INIT(&g->jobs);
-	memset(&h, 0, sizeof h);
-	h.arg = g;
-	h.leader = work_glue_leader_g;
-	h.epoch = work_glue_epoch_g;
-	h.alive = work_glue_alive_g;
-	if (runner != NULL) {
-		h.run = work_glue_run;
-		h.cancel = work_glue_cancel;
-		h.ready = work_glue_ready;
-	}
-	w = work_new(ev, conf, self, cluster_incarnation(cluster), key, &h);
-	w->glue = g;
-	return w;
-}
-
-void
-work_cluster_event(const struct cluster_event *e, void *arg)
-{
-	struct work *w = arg;
-
-	switch (e->type) {
-	case CLUSTER_EV_LEADER:
-		work_leader_changed(w, e->leader, e->epoch);
-		break;
-	case CLUSTER_EV_NODE_DOWN:
-		work_node_down(w, e->node);
-		break;
-	case CLUSTER_EV_NODE_UP:
-		work_node_up(w, e->node);
-		break;
-	}
 }
 
 uint64_t
