@@ -407,68 +407,40 @@ gateway_pending(const struct gateway *g)
 void
 gateway_write_metrics(const struct gateway *g, struct buf *b)
 {
+	static const char *req = "jdp_gateway_requests_total";
+	static const char *ans = "jdp_gateway_answered_total";
+	static const char *ref = "jdp_gateway_refused_total";
+	static const char *ign = "jdp_gateway_ignored_replies_total";
 	int i;
 
-	buf_printf(b,
-	    "# TYPE jdp_gateway_requests_total counter\n"
-	    "jdp_gateway_requests_total{endpoint=\"compileandrun\"} %llu\n"
-	    "jdp_gateway_requests_total{endpoint=\"v1_run\"} %llu\n",
-	    (unsigned long long)g->requests[GW_CLASSIC],
-	    (unsigned long long)g->requests[GW_V1]);
-	buf_printf(b, "# TYPE jdp_gateway_answered_total counter\n");
+	buf_metric_type(b, "counter", req);
+	buf_metric_label(
+	    b, req, "endpoint", "compileandrun", g->requests[GW_CLASSIC]);
+	buf_metric_label(b, req, "endpoint", "v1_run", g->requests[GW_V1]);
+	buf_metric_type(b, "counter", ans);
 	for (i = 0; i < PROTO_RESULT_NSTATUS; i++)
-		buf_printf(b,
-		    "jdp_gateway_answered_total{status=\"%s\"} "
-		    "%llu\n",
-		    proto_result_status_name(i),
-		    (unsigned long long)g->answered[i]);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_cached_replies_total counter\n"
-	    "jdp_gateway_cached_replies_total %llu\n",
-	    (unsigned long long)g->cached_replies);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_refused_total counter\n"
-	    "jdp_gateway_refused_total{reason=\"queue_full\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"no_leader\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"timeout\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"bad_request\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"unauthorized\"} %llu\n",
-	    (unsigned long long)g->full, (unsigned long long)g->wait_expired,
-	    (unsigned long long)g->timeouts,
-	    (unsigned long long)g->bad_requests,
-	    (unsigned long long)g->unauthorized);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_pending gauge\n"
-	    "jdp_gateway_pending %d\n",
-	    g->nreqs);
-	buf_printf(b, "# TYPE jdp_gateway_held gauge\njdp_gateway_held %d\n",
-	    g->nheld);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_sends_total counter\n"
-	    "jdp_gateway_sends_total %llu\n",
-	    (unsigned long long)g->sends);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_resends_total counter\n"
-	    "jdp_gateway_resends_total %llu\n",
-	    (unsigned long long)g->resends);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_leader_changes_total counter\n"
-	    "jdp_gateway_leader_changes_total %llu\n",
-	    (unsigned long long)g->leader_changes);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_leader gauge\n"
-	    "jdp_gateway_leader %d\n",
-	    g->leader);
-	buf_printf(b, "# TYPE jdp_gateway_ignored_replies_total counter\n");
+		buf_metric_label(b, ans, "status", proto_result_status_name(i),
+		    g->answered[i]);
+	buf_metric(b, "counter", "jdp_gateway_cached_replies_total",
+	    g->cached_replies);
+	buf_metric_type(b, "counter", ref);
+	buf_metric_label(b, ref, "reason", "queue_full", g->full);
+	buf_metric_label(b, ref, "reason", "no_leader", g->wait_expired);
+	buf_metric_label(b, ref, "reason", "timeout", g->timeouts);
+	buf_metric_label(b, ref, "reason", "bad_request", g->bad_requests);
+	buf_metric_label(b, ref, "reason", "unauthorized", g->unauthorized);
+	buf_metric(b, "gauge", "jdp_gateway_pending", g->nreqs);
+	buf_metric(b, "gauge", "jdp_gateway_held", g->nheld);
+	buf_metric(b, "counter", "jdp_gateway_sends_total", g->sends);
+	buf_metric(b, "counter", "jdp_gateway_resends_total", g->resends);
+	buf_metric(b, "counter", "jdp_gateway_leader_changes_total",
+	    g->leader_changes);
+	buf_metric(b, "gauge", "jdp_gateway_leader", g->leader);
+	buf_metric_type(b, "counter", ign);
 	for (i = 0; i < GW_IGN_COUNT; i++)
-		buf_printf(b,
-		    "jdp_gateway_ignored_replies_total"
-		    "{reason=\"%s\"} %llu\n",
-		    gw_ignored_names[i], (unsigned long long)g->ignored[i]);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_answer_ms_total counter\n"
-	    "jdp_gateway_answer_ms_total %lld\n",
-	    (long long)g->total_ms);
+		buf_metric_label(
+		    b, ign, "reason", gw_ignored_names[i], g->ignored[i]);
+	buf_metric(b, "counter", "jdp_gateway_answer_ms_total", g->total_ms);
 	cache_write_metrics(g->cache, b, "jdp_cache");
 	httpd_write_metrics(g->httpd, b, "jdp_public_http");
 }

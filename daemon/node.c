@@ -153,13 +153,12 @@ node_http_metrics(struct node *n, struct httpd_conn *c)
 	struct buf b;
 
 	buf_init(&b);
-	buf_printf(&b,
-	    "# TYPE jdp_node_info gauge\n"
-	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n"
-	    "# TYPE jdp_log_rotations_total counter\n"
-	    "jdp_log_rotations_total %llu\n",
-	    n->self->id, conf_role_name(n->self->role),
-	    (unsigned long long)log_rotations());
+	/* Two labels: buf_metric_label takes one. */
+	buf_metric_type(&b, "gauge", "jdp_node_info");
+	buf_printf(&b, "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n", n->self->id,
+	    conf_role_name(n->self->role));
+	buf_metric(&b, "counter", "jdp_log_rotations_total",
+	    (long long)log_rotations());
 	httpd_write_metrics(n->http, &b, "jdp_node_http");
 	if (n->cluster != NULL)
 		cluster_write_metrics(n->cluster, &b);

@@ -16,6 +16,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -638,6 +639,11 @@ work_leader_in_flight(const struct work *w)
 void
 work_write_metrics(const struct work *w, struct buf *b)
 {
+	static const char *retries = "jdp_work_retries_total";
+	static const char *collected = "jdp_work_collected_total";
+	static const char *dropped = "jdp_work_dropped_total";
+	static const char *fdisp = "jdp_work_follower_dispatched_total";
+	char id[16];
 	int i;
 
 	buf_metric(b, "gauge", "jdp_work_leading", w->leading);
@@ -651,35 +657,29 @@ work_write_metrics(const struct work *w, struct buf *b)
 	buf_metric(b, "counter", "jdp_work_dispatched_total", w->dispatched);
 	buf_metric(b, "counter", "jdp_work_reassigned_total", w->reassigned);
 	buf_metric(b, "counter", "jdp_work_not_ready_total", w->not_ready);
-	buf_printf(b,
-	    "# TYPE jdp_work_retries_total counter\n"
-	    "jdp_work_retries_total{outcome=\"attached\"} %llu\n"
-	    "jdp_work_retries_total{outcome=\"answered_held\"} %llu\n",
-	    (unsigned long long)w->attached,
-	    (unsigned long long)w->answered_held);
-	buf_printf(b,
-	    "# TYPE jdp_work_collected_total counter\n"
-	    "jdp_work_collected_total{state=\"running\"} %llu\n"
-	    "jdp_work_collected_total{state=\"done\"} %llu\n",
-	    (unsigned long long)w->collected_running,
-	    (unsigned long long)w->collected_done);
+	buf_metric_type(b, "counter", retries);
+	buf_metric_label(b, retries, "outcome", "attached", w->attached);
+	buf_metric_label(
+	    b, retries, "outcome", "answered_held", w->answered_held);
+	buf_metric_type(b, "counter", collected);
+	buf_metric_label(
+	    b, collected, "state", "running", w->collected_running);
+	buf_metric_label(b, collected, "state", "done", w->collected_done);
 	buf_metric(
 	    b, "counter", "jdp_work_duplicate_results_total", w->duplicates);
 	buf_metric(b, "counter", "jdp_work_expired_total", w->expired);
 	buf_metric(b, "counter", "jdp_work_terms_total", w->terms);
-	buf_printf(b, "# TYPE jdp_work_dropped_total counter\n");
+	buf_metric_type(b, "counter", dropped);
 	for (i = 0; i < WORK_DROP_COUNT; i++)
-		buf_printf(b, "jdp_work_dropped_total{reason=\"%s\"} %llu\n",
-		    work_drop_names[i], (unsigned long long)w->drops[i]);
-	buf_printf(b, "# TYPE jdp_work_follower_dispatched_total counter\n");
+		buf_metric_label(
+		    b, dropped, "reason", work_drop_names[i], w->drops[i]);
+	buf_metric_type(b, "counter", fdisp);
 	for (i = 0; i < w->conf->nnodes; i++) {
 		if (w->peers[i].node->role != CONF_PEER ||
 		    w->peers[i].node->id == w->self->id)
 			continue;
-		buf_printf(b,
-		    "jdp_work_follower_dispatched_total"
-		    "{follower=\"%d\"} %llu\n",
-		    w->peers[i].node->id,
-		    (unsigned long long)w->peers[i].dispatched);
+		snprintf(id, sizeof id, "%d", w->peers[i].node->id);
+		buf_metric_label(
+		    b, fdisp, "follower", id, w->peers[i].dispatched);
 	}
 }
