@@ -12,8 +12,6 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
-#include <string.h>
 #include <sys/queue.h>
 
 #include "buf.h"
@@ -24,7 +22,6 @@
 #include "wire.h"
 #include "work-int.h"
 #include "work.h"
-#include "xmalloc.h"
 
 static void
 work_leader_enqueue(struct work *w, struct work_job *j)
