@@ -8,8 +8,7 @@
 
 #include "hash.h"
 
-/* libsodium must be initialised once before use; idempotent. */
-static void
+void
 hash_sodium_init(void)
 {
 	static int done;

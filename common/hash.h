@@ -7,6 +7,11 @@
 
 #define HASH_LEN 32
 
+/*
+ * Initialise libsodium once before any use (idempotent; aborts if it
+ * cannot). Every libsodium user in common/ and daemon/ calls this one.
+ */
+void hash_sodium_init(void);
 /* SHA-256 of (p, len) into out. */
 void hash_sha256(const void *, size_t, uint8_t out[HASH_LEN]);
 /* Lower-case hex of n bytes into out, which holds 2n + 1 bytes. */

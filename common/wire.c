@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,21 +33,6 @@
 
 /* A key file is 64 hex digits; allow generous surrounding white space. */
 #define WIRE_KEYFILE_MAX 4096
-
-/* libsodium must be initialised once before use; idempotent. */
-static void
-wire_sodium_init(void)
-{
-	static int done;
-
-	if (done)
-		return;
-	if (sodium_init() < 0) {
-		fprintf(stderr, "jdp: libsodium initialisation failed\n");
-		abort();
-	}
-	done = 1;
-}
 
 static void
 wire_store_u16(uint8_t *p, uint16_t v)
@@ -210,7 +194,7 @@ wire_encode(struct buf *out, const struct wire_hdr *h, const void *payload,
 	uint8_t hdr[WIRE_HDR_LEN], tag[WIRE_TAG_LEN];
 
 	assert(plen <= WIRE_MAX_PAYLOAD);
-	wire_sodium_init();
+	hash_sodium_init();
 
 	wire_store_u16(hdr + 0, WIRE_MAGIC);
 	hdr[2] = h->version;
@@ -283,7 +267,7 @@ wire_decode(const uint8_t *p, size_t len, const uint8_t key[WIRE_KEY_LEN],
 	if (len < total)
 		return wire_decode_fail(err, WIRE_ERR_SHORT, WIRE_PARTIAL);
 
-	wire_sodium_init();
+	hash_sodium_init();
 	crypto_auth_hmacsha256(tag, p, WIRE_HDR_LEN + (size_t)h.plen, key);
 	if (crypto_verify_32(tag, p + WIRE_HDR_LEN + h.plen) != 0)
 		return wire_decode_fail(err, WIRE_ERR_TAG, WIRE_BAD);
@@ -362,4 +346,26 @@ out:
 	sodium_memzero(text, sizeof text);
 	close(fd);
 	return rc;
+}
+
+void
+wire_sender_init(struct wire_sender *s, int id, uint64_t incarnation)
+{
+	memset(s, 0, sizeof *s);
+	s->id = (uint16_t)id;
+	s->incarnation = incarnation;
+}
+
+void
+wire_sender_hdr(struct wire_sender *s, struct wire_hdr *h, int type,
+    uint64_t epoch, uint64_t reqid)
+{
+	memset(h, 0, sizeof *h);
+	h->version = WIRE_VERSION;
+	h->type = (uint8_t)type;
+	h->sender = s->id;
+	h->incarnation = s->incarnation;
+	h->epoch = epoch;
+	h->seq = ++s->seq;
+	h->reqid = reqid;
 }

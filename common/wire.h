@@ -66,6 +66,16 @@ struct wire_msg {
 	size_t plen;
 };
 
+/*
+ * One sender of frames: its node id, its incarnation and the sequence
+ * number of its last frame (each frame gets the next one).
+ */
+struct wire_sender {
+	uint16_t id;
+	uint64_t incarnation;
+	uint64_t seq;
+};
+
 /* A bounded reader over (p, len); once bad is set every get fails. */
 struct wire_rd {
 	const uint8_t *p;
@@ -118,5 +128,15 @@ const char *wire_err_name(enum wire_err);
  * space ignored. Returns 0, or -1 with *cause set (caller frees).
  */
 int wire_key_load(const char *, uint8_t key[WIRE_KEY_LEN], char **);
+
+/* Start a sender for node id in incarnation, before its first frame. */
+void wire_sender_init(struct wire_sender *, int, uint64_t);
+/*
+ * The header of the sender's next frame: WIRE_VERSION, type, the sender's
+ * id and incarnation, epoch, the next sequence number (counted) and reqid
+ * (0 outside the work protocol).
+ */
+void wire_sender_hdr(
+    struct wire_sender *, struct wire_hdr *, int, uint64_t, uint64_t);
 
 #endif

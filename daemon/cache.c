@@ -6,10 +6,12 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
+#include "buf.h"
 #include "cache.h"
 #include "xmalloc.h"
 
@@ -199,22 +201,24 @@ cache_bytes(const struct cache *c)
 void
 cache_write_metrics(const struct cache *c, struct buf *b, const char *prefix)
 {
-	buf_printf(b, "# TYPE %s_hits_total counter\n%s_hits_total %llu\n",
-	    prefix, prefix, (unsigned long long)c->hits);
-	buf_printf(b, "# TYPE %s_misses_total counter\n%s_misses_total %llu\n",
-	    prefix, prefix, (unsigned long long)c->misses);
-	buf_printf(b, "# TYPE %s_stores_total counter\n%s_stores_total %llu\n",
-	    prefix, prefix, (unsigned long long)c->stores);
-	buf_printf(b,
-	    "# TYPE %s_evictions_total counter\n"
-	    "%s_evictions_total %llu\n",
-	    prefix, prefix, (unsigned long long)c->evictions);
-	buf_printf(b, "# TYPE %s_clears_total counter\n%s_clears_total %llu\n",
-	    prefix, prefix, (unsigned long long)c->clears);
-	buf_printf(b, "# TYPE %s_entries gauge\n%s_entries %zu\n", prefix,
-	    prefix, c->count);
-	buf_printf(b, "# TYPE %s_bytes gauge\n%s_bytes %llu\n", prefix, prefix,
-	    (unsigned long long)c->bytes);
-	buf_printf(b, "# TYPE %s_max_bytes gauge\n%s_max_bytes %llu\n", prefix,
-	    prefix, (unsigned long long)c->max);
+	const struct {
+		const char *type, *name;
+		long long value;
+	} m[] = {
+	    {"counter", "hits_total", (long long)c->hits},
+	    {"counter", "misses_total", (long long)c->misses},
+	    {"counter", "stores_total", (long long)c->stores},
+	    {"counter", "evictions_total", (long long)c->evictions},
+	    {"counter", "clears_total", (long long)c->clears},
+	    {"gauge", "entries", (long long)c->count},
+	    {"gauge", "bytes", (long long)c->bytes},
+	    {"gauge", "max_bytes", (long long)c->max},
+	};
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
+		snprintf(name, sizeof name, "%s_%s", prefix, m[i].name);
+		buf_metric(b, m[i].type, name, m[i].value);
+	}
 }

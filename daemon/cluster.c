@@ -34,6 +34,7 @@
 #include <linux/errqueue.h> /* after time.h: it uses struct timespec */
 
 #include "buf.h"
+#include "cluster-int.h"
 #include "cluster.h"
 #include "conf.h"
 #include "election.h"
@@ -54,77 +55,9 @@
 /* Error-queue entries read per wake-up at most (the loop comes back). */
 #define CLUSTER_ERRQUEUE_MAX 64
 
-/* Drop reasons beyond enum wire_err. */
-enum cluster_drop {
-	CLUSTER_DROP_TRAILING = WIRE_ERR_COUNT, /* bytes after the frame */
-	CLUSTER_DROP_SENDER, /* unknown sender id */
-	CLUSTER_DROP_REPLAY, /* old (incarnation, seq) */
-	CLUSTER_DROP_TYPE, /* not a UDP message type */
-	CLUSTER_DROP_PAYLOAD, /* payload does not decode */
-	CLUSTER_DROP_COUNT
-};
-
-/* Message types counted in and out. */
-enum cluster_msg {
-	CLUSTER_MSG_VOTE,
-	CLUSTER_MSG_GOSSIP,
-	CLUSTER_MSG_OTHER,
-	CLUSTER_MSG_COUNT
-};
-
-struct cluster_peer {
-	const struct conf_node *node;
-	int seen; /* a frame was accepted from it */
-	uint64_t incarnation; /* of the last accepted frame */
-	uint64_t seq;
-};
-
-struct cluster_listen {
-	cluster_listener cb;
-	void *arg;
-};
-
-struct cluster {
-	struct ev *ev;
-	const struct conf *conf;
-	const struct conf_node *self;
-	uint8_t key[WIRE_KEY_LEN];
-	uint64_t incarnation;
-	uint64_t seq;
-	int64_t start; /* ev_now at start: node time 0 */
-	int fd;
-	char *acc_path; /* LOG-DIR/node-ID.accepted */
-
-	struct cluster_peer peers[CONF_MAX_NODES];
-	int npeers;
-
-	struct election *election;
-	struct gossip *gossip;
-	uint64_t timer;
-	int64_t timer_at;
-
-	struct cluster_listen listeners[CLUSTER_MAX_LISTENERS];
-	int nlisteners;
-	int told_leader; /* last leader told to listeners */
-	uint64_t told_epoch;
-
-	/* Metrics. */
-	uint64_t datagrams;
-	uint64_t in[CLUSTER_MSG_COUNT];
-	uint64_t out[CLUSTER_MSG_COUNT];
-	uint64_t dropped[CLUSTER_DROP_COUNT];
-	uint64_t send_errors;
-	uint64_t failures;
-	uint64_t unreachable[2]; /* port unreachable: ignored, failed */
-	uint64_t errqueue_other;
-	uint64_t unknown_entries;
-	int64_t drop_second; /* rate limit of the drop log lines */
-	int drop_lines;
-};
-
 static void cluster_election_out(struct cluster *, struct election_out *);
 
-static const char *
+const char *
 cluster_drop_name(int reason)
 {
 	switch (reason) {
@@ -140,18 +73,6 @@ cluster_drop_name(int reason)
 		return "bad_payload";
 	}
 	return wire_err_name((enum wire_err)reason);
-}
-
-static const char *
-cluster_msg_name(int m)
-{
-	switch (m) {
-	case CLUSTER_MSG_VOTE:
-		return "VOTE";
-	case CLUSTER_MSG_GOSSIP:
-		return "GOSSIP";
-	}
-	return "OTHER";
 }
 
 static int
@@ -253,13 +174,7 @@ cluster_send(struct cluster *c, int to, int type, const struct buf *payload)
 
 	if ((n = conf_find_node(c->conf, to)) == NULL || to == c->self->id)
 		return;
-	memset(&h, 0, sizeof h);
-	h.version = WIRE_VERSION;
-	h.type = (uint8_t)type;
-	h.sender = (uint16_t)c->self->id;
-	h.incarnation = c->incarnation;
-	h.epoch = election_epoch(c->election);
-	h.seq = ++c->seq;
+	wire_sender_hdr(&c->tx, &h, type, election_epoch(c->election), 0);
 	buf_init(&b);
 	wire_encode(&b, &h, buf_data(payload), buf_len(payload), c->key);
 	/*
@@ -280,11 +195,38 @@ cluster_send(struct cluster *c, int to, int type, const struct buf *payload)
 
 /* --- listeners ------------------------------------------------------------ */
 
+/* Which members gossip counts alive: bit i for conf->nodes[i]. */
+static uint64_t
+cluster_alive_mask(struct cluster *c)
+{
+	uint64_t mask = 0;
+	int i;
+
+	for (i = 0; i < c->npeers; i++) {
+		if (gossip_alive(c->gossip, c->peers[i].node->id))
+			mask |= (uint64_t)1 << i;
+	}
+	return mask;
+}
+
+/* The last (leader, epoch) told, as an event. */
 static void
-cluster_tell(struct cluster *c, const struct cluster_event *ev)
+cluster_leader_event(struct cluster *c, struct cluster_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->type = CLUSTER_EV_LEADER;
+	ev->leader = c->told_leader;
+	ev->epoch = c->told_epoch;
+	ev->node = -1;
+	ev->alive = cluster_alive_mask(c);
+}
+
+static void
+cluster_tell(struct cluster *c, struct cluster_event *ev)
 {
 	int i;
 
+	ev->alive = cluster_alive_mask(c);
 	for (i = 0; i < c->nlisteners; i++)
 		c->listeners[i].cb(ev, c->listeners[i].arg);
 }
@@ -297,16 +239,11 @@ cluster_check_leader(struct cluster *c)
 	int leader = election_leader(c->election);
 	uint64_t epoch = election_epoch(c->election);
 
-	if (leader == c->told_leader &&
-	    (leader == -1 || epoch == c->told_epoch))
+	if (leader == c->told_leader && epoch == c->told_epoch)
 		return;
 	c->told_leader = leader;
 	c->told_epoch = epoch;
-	memset(&ev, 0, sizeof ev);
-	ev.type = CLUSTER_EV_LEADER;
-	ev.leader = leader;
-	ev.epoch = epoch;
-	ev.node = -1;
+	cluster_leader_event(c, &ev);
 	cluster_tell(c, &ev);
 }
 
@@ -753,6 +690,7 @@ cluster_new(struct ev *ev, const struct conf *conf, int self_id,
 		    strerror(errno));
 	gettimeofday(&tv, NULL);
 	c->incarnation = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	wire_sender_init(&c->tx, self_id, c->incarnation);
 	c->start = ev_now(ev);
 	xasprintf(&c->acc_path, "%s/node-%d.accepted", conf->log_dir, self_id);
 
@@ -815,11 +753,15 @@ cluster_free(struct cluster *c)
 int
 cluster_add_listener(struct cluster *c, cluster_listener cb, void *arg)
 {
+	struct cluster_event ev;
+
 	if (c->nlisteners == CLUSTER_MAX_LISTENERS)
 		return -1;
 	c->listeners[c->nlisteners].cb = cb;
 	c->listeners[c->nlisteners].arg = arg;
 	c->nlisteners++;
+	cluster_leader_event(c, &ev);
+	cb(&ev, arg);
 	return 0;
 }
 
@@ -851,157 +793,4 @@ uint64_t
 cluster_incarnation(struct cluster *c)
 {
 	return c->incarnation;
-}
-
-/* LEADER, FOLLOWER, OBSERVER or LOOKING: how /cluster-info names roles. */
-static const char *
-cluster_info_role(struct cluster *c, int id)
-{
-	switch (election_member_state(c->election, id)) {
-	case ELECT_LEADING:
-		return "LEADER";
-	case ELECT_FOLLOWING:
-		return "FOLLOWER";
-	case ELECT_OBSERVING:
-		return "OBSERVER";
-	case ELECT_LOOKING:
-		break;
-	}
-	return "LOOKING";
-}
-
-void
-cluster_write_info(struct cluster *c, struct buf *b, int json)
-{
-	const struct conf_node *n;
-	struct gossip_info info;
-	int64_t now = ev_now(c->ev);
-	int ids[CONF_MAX_NODES], nids, i, known;
-	const char *addr;
-
-	if (!json) {
-		nids = gossip_alive_set(c->gossip, ids, CONF_MAX_NODES);
-		for (i = 0; i < nids; i++)
-			buf_printf(b, "Server %d - %s\n", ids[i],
-			    cluster_info_role(c, ids[i]));
-		return;
-	}
-	buf_printf(b,
-	    "{\"self\":%d,\"state\":\"%s\",\"leader\":%d,\"epoch\":%llu,"
-	    "\"job_mode\":\"%s\",\"nodes\":[",
-	    c->self->id, cluster_role_name(c), cluster_leader(c),
-	    (unsigned long long)cluster_epoch(c),
-	    conf_job_mode_name(c->conf->job_mode));
-	for (i = 0; i < c->conf->nnodes; i++) {
-		n = &c->conf->nodes[i];
-		known = gossip_get(c->gossip, n->id, &info) == 0;
-		addr = net_addr_str(&n->addr);
-		buf_printf(b, "%s{\"id\":%d,\"role\":", i ? "," : "", n->id);
-		buf_json_str(b, cluster_info_role(c, n->id),
-		    strlen(cluster_info_role(c, n->id)));
-		buf_puts(b, ",\"address\":");
-		buf_json_str(b, addr, strlen(addr));
-		buf_printf(b, ",\"alive\":%s",
-		    gossip_alive(c->gossip, n->id) ? "true" : "false");
-		if (known)
-			buf_printf(b,
-			    ",\"heartbeat\":%llu,\"last_heard_ms\":%lld,"
-			    "\"incarnation\":%llu}",
-			    (unsigned long long)info.heartbeat,
-			    (long long)(now - info.last_heard),
-			    (unsigned long long)info.incarnation);
-		else
-			buf_puts(b,
-			    ",\"heartbeat\":null,\"last_heard_ms\":null,"
-			    "\"incarnation\":null}");
-	}
-	buf_puts(b, "]}\n");
-}
-
-void
-cluster_write_metrics(struct cluster *c, struct buf *b)
-{
-	static const enum election_state states[] = {
-	    ELECT_LOOKING, ELECT_FOLLOWING, ELECT_LEADING, ELECT_OBSERVING};
-	enum election_state st = election_state(c->election);
-	struct gossip_info self;
-	int ids[CONF_MAX_NODES], i;
-
-	buf_puts(b,
-	    "# HELP jdp_cluster_datagrams_received_total UDP "
-	    "datagrams received.\n"
-	    "# TYPE jdp_cluster_datagrams_received_total counter\n");
-	buf_printf(b, "jdp_cluster_datagrams_received_total %llu\n",
-	    (unsigned long long)c->datagrams);
-	buf_puts(b,
-	    "# HELP jdp_cluster_messages_received_total Cluster "
-	    "messages accepted, by type.\n"
-	    "# TYPE jdp_cluster_messages_received_total counter\n");
-	for (i = 0; i < CLUSTER_MSG_COUNT - 1; i++)
-		buf_printf(b,
-		    "jdp_cluster_messages_received_total{type=\"%s\"} %llu\n",
-		    cluster_msg_name(i), (unsigned long long)c->in[i]);
-	buf_puts(b,
-	    "# HELP jdp_cluster_messages_sent_total Cluster "
-	    "messages sent, by type.\n"
-	    "# TYPE jdp_cluster_messages_sent_total counter\n");
-	for (i = 0; i < CLUSTER_MSG_COUNT - 1; i++)
-		buf_printf(b,
-		    "jdp_cluster_messages_sent_total{type=\"%s\"} %llu\n",
-		    cluster_msg_name(i), (unsigned long long)c->out[i]);
-	buf_puts(b,
-	    "# HELP jdp_cluster_dropped_total Datagrams dropped, by "
-	    "reason.\n"
-	    "# TYPE jdp_cluster_dropped_total counter\n");
-	for (i = WIRE_OK + 1; i < CLUSTER_DROP_COUNT; i++)
-		buf_printf(b, "jdp_cluster_dropped_total{reason=\"%s\"} %llu\n",
-		    cluster_drop_name(i), (unsigned long long)c->dropped[i]);
-	buf_printf(b,
-	    "# TYPE jdp_cluster_send_errors_total counter\n"
-	    "jdp_cluster_send_errors_total %llu\n"
-	    "# TYPE jdp_cluster_gossip_unknown_entries_total counter\n"
-	    "jdp_cluster_gossip_unknown_entries_total %llu\n"
-	    "# HELP jdp_cluster_elections_total Times this node started "
-	    "looking for a leader.\n"
-	    "# TYPE jdp_cluster_elections_total counter\n"
-	    "jdp_cluster_elections_total %llu\n"
-	    "# HELP jdp_cluster_failures_total Nodes declared failed.\n"
-	    "# TYPE jdp_cluster_failures_total counter\n"
-	    "jdp_cluster_failures_total %llu\n"
-	    "# HELP jdp_cluster_unreachable_total ICMP port unreachable "
-	    "reports about members: failed at once, or ignored.\n"
-	    "# TYPE jdp_cluster_unreachable_total counter\n"
-	    "jdp_cluster_unreachable_total{verdict=\"failed\"} %llu\n"
-	    "jdp_cluster_unreachable_total{verdict=\"ignored\"} %llu\n"
-	    "# HELP jdp_cluster_errqueue_other_total Other socket errors "
-	    "queued (dropped).\n"
-	    "# TYPE jdp_cluster_errqueue_other_total counter\n"
-	    "jdp_cluster_errqueue_other_total %llu\n"
-	    "# TYPE jdp_cluster_epoch gauge\n"
-	    "jdp_cluster_epoch %llu\n"
-	    "# TYPE jdp_cluster_leader gauge\n"
-	    "jdp_cluster_leader %d\n"
-	    "# TYPE jdp_cluster_alive_nodes gauge\n"
-	    "jdp_cluster_alive_nodes %d\n",
-	    (unsigned long long)c->send_errors,
-	    (unsigned long long)c->unknown_entries,
-	    (unsigned long long)election_count(c->election),
-	    (unsigned long long)c->failures,
-	    (unsigned long long)c->unreachable[1],
-	    (unsigned long long)c->unreachable[0],
-	    (unsigned long long)c->errqueue_other,
-	    (unsigned long long)cluster_epoch(c), cluster_leader(c),
-	    gossip_alive_set(c->gossip, ids, CONF_MAX_NODES));
-	if (gossip_get(c->gossip, c->self->id, &self) == 0)
-		buf_printf(b,
-		    "# TYPE jdp_cluster_heartbeat gauge\n"
-		    "jdp_cluster_heartbeat %llu\n",
-		    (unsigned long long)self.heartbeat);
-	buf_puts(b,
-	    "# HELP jdp_cluster_state 1 for this node's election "
-	    "state.\n"
-	    "# TYPE jdp_cluster_state gauge\n");
-	for (i = 0; i < 4; i++)
-		buf_printf(b, "jdp_cluster_state{state=\"%s\"} %d\n",
-		    election_state_name(states[i]), st == states[i]);
 }

@@ -4,7 +4,7 @@
  * payload), drives both state machines from the event loop's timers and
  * clock, sends their messages, writes the protocol's log lines, keeps the
  * accepted (epoch, leader) pair on disk, and tells listeners about leader
- * changes and failed or returning nodes.
+ * and epoch changes and failed or returning nodes.
  */
 #ifndef JDP_CLUSTER_H
 #define JDP_CLUSTER_H
@@ -17,19 +17,24 @@ struct conf;
 struct ev;
 struct cluster;
 
-/* What listeners hear about. */
+/*
+ * What listeners hear about. Between them the events say all there is to
+ * know of the cluster's leader, epoch and live nodes: a listener keeps what
+ * it is told and never asks.
+ */
 enum cluster_ev_type {
-	CLUSTER_EV_LEADER, /* leader (-1: none) in epoch changed */
+	CLUSTER_EV_LEADER, /* (leader, epoch) changed, either or both */
 	CLUSTER_EV_NODE_DOWN, /* gossip declared node failed */
 	CLUSTER_EV_NODE_UP /* gossip hears node again (or first time) */
 };
 
 struct cluster_event {
 	enum cluster_ev_type type;
-	int leader; /* CLUSTER_EV_LEADER */
+	int leader; /* CLUSTER_EV_LEADER: -1 if none */
 	uint64_t epoch; /* CLUSTER_EV_LEADER */
 	int node; /* CLUSTER_EV_NODE_* */
 	uint64_t incarnation; /* CLUSTER_EV_NODE_UP */
+	uint64_t alive; /* every event: bit i set if conf->nodes[i] is alive */
 };
 
 typedef void (*cluster_listener)(const struct cluster_event *, void *);
@@ -48,9 +53,10 @@ struct cluster *cluster_new(
 /* Leave: close the socket, cancel the timer, free everything. */
 void cluster_free(struct cluster *);
 /*
- * Call cb(event, arg) on every leader change and node failure or return,
- * after the cluster's own state is updated. Returns 0, or -1 when
- * CLUSTER_MAX_LISTENERS are registered.
+ * Call cb(event, arg) at once with the current (leader, epoch) as a
+ * CLUSTER_EV_LEADER event, then on every change of (leader, epoch) and
+ * every node failure or return, after the cluster's own state is updated.
+ * Returns 0, or -1 when CLUSTER_MAX_LISTENERS are registered.
  */
 int cluster_add_listener(struct cluster *, cluster_listener, void *);
 /* "LEADING", "FOLLOWING", "OBSERVING" or "LOOKING" (log prefixes). */

@@ -1,6 +1,7 @@
 /*
- * gateway.c: the public HTTP API and the gateway side of the work
- * protocol (gateway.h, docs/WORK.md).
+ * gateway.c: the gateway side of the work protocol (gateway.h,
+ * docs/WORK.md): the request table, the link to the leader and the tick;
+ * the HTTP API that fills the table is gateway-api.c.
  *
  * A request's life:
  *	cache hit	answered at once, Cached-Response: true
@@ -16,26 +17,18 @@
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <json.h>
-#include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "cache.h"
-#include "cluster.h"
 #include "conf.h"
 #include "ev.h"
+#include "gateway-int.h"
 #include "gateway.h"
-#include "hash.h"
-#include "http.h"
 #include "httpd.h"
+#include "idtab.h"
 #include "link.h"
 #include "log.h"
 #include "net.h"
@@ -43,135 +36,28 @@
 #include "wire.h"
 #include "xmalloc.h"
 
-#define GW_BUCKETS 1024
 #define GW_TICK_MS 50
 /* Wait this long before reconnecting to the leader after a failure. */
 #define GW_RETRY_MS 200
 
-#define GW_CTYPE_TEXT "text/plain; charset=utf-8"
-#define GW_CTYPE_JSON "application/json"
-#define GW_BAD_CTYPE "Content-Type must be \"text/x-java-source\""
-#define GW_UNAUTHORIZED "a bearer token is required (Authorization: Bearer)"
-#define GW_CHALLENGE "WWW-Authenticate: Bearer realm=\"jdp\"\r\n"
-#define GW_TOKEN_MIN 16
-#define GW_TOKEN_MAX 512
-
-enum gw_kind {
-	GW_CLASSIC, /* POST /compileandrun */
-	GW_V1 /* POST /v1/run */
-};
-
-enum gw_state { GW_HELD, GW_SENT };
-
-enum gw_ignored {
-	GW_IGN_SENDER, /* not the current leader */
-	GW_IGN_LINK, /* a link already given up */
-	GW_IGN_TYPE, /* not a RESULT */
-	GW_IGN_PAYLOAD, /* RESULT that does not decode */
-	GW_IGN_UNKNOWN, /* no such request (answered already) */
-	GW_IGN_REPLAY, /* sequence did not rise */
-	GW_IGN_COUNT
-};
-
 static const char *gw_ignored_names[GW_IGN_COUNT] = {"not_leader", "old_link",
     "wrong_type", "bad_payload", "unknown_id", "replay"};
-
-struct gw_req {
-	uint64_t id;
-	uint64_t ticket; /* httpd ticket */
-	enum gw_kind kind;
-	enum gw_state state;
-	struct buf work; /* WORK payload */
-	uint8_t key[HASH_LEN]; /* cache key */
-	int cacheable;
-	int64_t arrived;
-	int64_t held_since;
-	int64_t sent_at;
-	uint64_t sent_gen; /* link generation */
-	int sent_to; /* leader it was last sent to */
-	int sends;
-	struct gw_req *hnext;
-	TAILQ_ENTRY(gw_req) entry;
-};
-
-struct gateway {
-	struct ev *ev;
-	const struct conf *conf;
-	const struct conf_node *self;
-	uint64_t incarnation;
-	const uint8_t *key;
-	struct work_hooks hooks;
-	struct httpd *httpd;
-	httpd_handler fallback;
-	void *fallback_arg;
-	struct cache *cache;
-	uint64_t tick;
-	int token; /* jobs need "Authorization: Bearer" */
-	uint8_t token_hash[HASH_LEN]; /* SHA-256 of the token */
-
-	uint64_t next_id;
-	uint64_t seq;
-	int leader;
-	uint64_t epoch;
-	int last_leader; /* last leader known, for the cache */
-	uint64_t last_epoch;
-	struct link *link;
-	uint64_t link_gen;
-	uint64_t link_seq; /* last seq seen on it */
-	int64_t retry_at;
-
-	struct gw_req *b[GW_BUCKETS];
-	TAILQ_HEAD(, gw_req) reqs;
-	int nreqs;
-	int nheld;
-
-	/* Counters. */
-	uint64_t requests[2];
-	uint64_t answered[PROTO_RESULT_NSTATUS];
-	uint64_t cached_replies;
-	uint64_t full; /* 503: queue full */
-	uint64_t wait_expired; /* 503: no leader in time */
-	uint64_t timeouts; /* 504 */
-	uint64_t bad_requests;
-	uint64_t unauthorized; /* 401: no or wrong bearer token */
-	uint64_t sends;
-	uint64_t resends;
-	uint64_t leader_changes;
-	uint64_t ignored[GW_IGN_COUNT];
-	int64_t total_ms; /* of answered requests */
-};
 
 static void gateway_link_msg(struct link *, const struct wire_msg *, void *);
 static void gateway_link_closed(struct link *, enum wire_err, void *);
 
 /* ---- request table ------------------------------------------------- */
 
-static size_t
-gateway_bucket(uint64_t id)
-{
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdULL;
-	id ^= id >> 33;
-	return (size_t)(id % GW_BUCKETS);
-}
-
 static struct gw_req *
 gateway_find(struct gateway *g, uint64_t id)
 {
-	struct gw_req *r;
-
-	for (r = g->b[gateway_bucket(id)]; r != NULL; r = r->hnext) {
-		if (r->id == id)
-			return r;
-	}
-	return NULL;
+	return idtab_find(&g->ids, id);
 }
 
-static struct gw_req *
+struct gw_req *
 gateway_req_new(struct gateway *g)
 {
 	struct gw_req *r;
-	size_t b;
 
 	r = xcalloc(1, sizeof *r);
 	r->id =
@@ -179,9 +65,9 @@ gateway_req_new(struct gateway *g)
 	r->state = GW_HELD;
 	r->arrived = r->held_since = ev_now(g->ev);
 	buf_init(&r->work);
-	b = gateway_bucket(r->id);
-	r->hnext = g->b[b];
-	g->b[b] = r;
+	r->hentry.id = r->id;
+	r->hentry.data = r;
+	idtab_add(&g->ids, &r->hentry);
 	TAILQ_INSERT_TAIL(&g->reqs, r, entry);
 	g->nreqs++;
 	g->nheld++;
@@ -191,11 +77,7 @@ gateway_req_new(struct gateway *g)
 static void
 gateway_req_free(struct gateway *g, struct gw_req *r)
 {
-	struct gw_req **rp;
-
-	for (rp = &g->b[gateway_bucket(r->id)]; *rp != r; rp = &(*rp)->hnext)
-		;
-	*rp = r->hnext;
+	idtab_remove(&g->ids, &r->hentry);
 	TAILQ_REMOVE(&g->reqs, r, entry);
 	g->nreqs--;
 	if (r->state == GW_HELD)
@@ -214,122 +96,6 @@ gateway_req_hold(struct gateway *g, struct gw_req *r)
 	g->nheld++;
 }
 
-/* ---- HTTP answers -------------------------------------------------- */
-
-static int
-gateway_retry_after(const struct gateway *g)
-{
-	int64_t s;
-
-	s = (g->conf->failure_timeout + g->conf->election_finalize + 999) /
-	    1000;
-	return s < 1 ? 1 : (int)s;
-}
-
-/* A plain answer with Cached-Response: false (and more extra lines). */
-static void
-gateway_reply_plain(struct httpd_conn *c, int status, const char *ctype,
-    const char *body, const char *extra)
-{
-	char hdrs[256];
-
-	snprintf(hdrs, sizeof hdrs, "Cached-Response: false\r\n%s",
-	    extra != NULL ? extra : "");
-	httpd_reply(c, status, ctype, body, strlen(body), hdrs);
-}
-
-/* 503 with Retry-After, as text or JSON. */
-static void
-gateway_reply_unavailable(
-    struct gateway *g, struct httpd_conn *c, enum gw_kind kind, const char *why)
-{
-	char extra[64];
-	struct buf b;
-
-	snprintf(
-	    extra, sizeof extra, "Retry-After: %d\r\n", gateway_retry_after(g));
-	if (kind == GW_CLASSIC) {
-		gateway_reply_plain(c, 503, GW_CTYPE_TEXT, why, extra);
-		return;
-	}
-	buf_init(&b);
-	buf_puts(&b, "{\"error\":");
-	buf_json_str(&b, why, strlen(why));
-	buf_puts(&b, "}\n");
-	gateway_reply_plain(c, 503, GW_CTYPE_JSON, buf_cstr(&b), extra);
-	buf_free(&b);
-}
-
-static void
-gateway_reply_json_error(
-    struct httpd_conn *c, int status, const char *why, const char *extra)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_puts(&b, "{\"error\":");
-	buf_json_str(&b, why, strlen(why));
-	buf_puts(&b, "}\n");
-	gateway_reply_plain(c, status, GW_CTYPE_JSON, buf_cstr(&b), extra);
-	buf_free(&b);
-}
-
-/* Answer a job's HTTP request from a decoded RESULT. */
-static void
-gateway_reply_result(struct gateway *g, struct httpd_conn *c, enum gw_kind kind,
-    uint64_t id, const struct proto_result *pr, int cached, int64_t total_ms)
-{
-	char extra[160];
-	struct buf b;
-	int status;
-
-	if (pr->status < PROTO_RESULT_NSTATUS)
-		g->answered[pr->status]++;
-	if (cached)
-		g->cached_replies++;
-	if (c == NULL)
-		return; /* the client went away */
-	if (kind == GW_CLASSIC) {
-		if (pr->status == PROTO_RESULT_OK)
-			status = 200;
-		else if (pr->status == PROTO_RESULT_REJECTED)
-			status = 503;
-		else
-			status = 400;
-		if (status == 503)
-			snprintf(extra, sizeof extra,
-			    "Cached-Response: %s\r\n"
-			    "X-Jdp-Node: %u\r\nRetry-After: %d\r\n",
-			    cached ? "true" : "false", pr->node,
-			    gateway_retry_after(g));
-		else
-			snprintf(extra, sizeof extra,
-			    "Cached-Response: %s\r\n"
-			    "X-Jdp-Node: %u\r\n",
-			    cached ? "true" : "false", pr->node);
-		httpd_reply(
-		    c, status, GW_CTYPE_TEXT, pr->body, pr->body_len, extra);
-		return;
-	}
-	buf_init(&b);
-	buf_printf(&b, "{\"id\":\"%016llx\",\"status\":\"%s\",\"result\":",
-	    (unsigned long long)id, proto_result_status_name(pr->status));
-	buf_json_str(&b, (const char *)pr->body, pr->body_len);
-	buf_puts(&b, ",\"stdout\":");
-	buf_json_str(&b, (const char *)pr->out, pr->out_len);
-	buf_puts(&b, ",\"stderr\":");
-	buf_json_str(&b, (const char *)pr->err, pr->err_len);
-	buf_printf(&b,
-	    ",\"node\":%u,\"timings\":{\"compile_ms\":%u,"
-	    "\"run_ms\":%u,\"total_ms\":%lld},\"cached\":%s}\n",
-	    pr->node, pr->compile_ms, pr->run_ms, (long long)total_ms,
-	    cached ? "true" : "false");
-	snprintf(extra, sizeof extra, "Cached-Response: %s\r\n",
-	    cached ? "true" : "false");
-	httpd_reply(c, 200, GW_CTYPE_JSON, buf_data(&b), buf_len(&b), extra);
-	buf_free(&b);
-}
-
 /* ---- the link to the leader ---------------------------------------- */
 
 static void
@@ -338,14 +104,7 @@ gateway_send(
 {
 	struct wire_hdr h;
 
-	memset(&h, 0, sizeof h);
-	h.version = WIRE_VERSION;
-	h.type = (uint8_t)type;
-	h.sender = (uint16_t)g->self->id;
-	h.incarnation = g->incarnation;
-	h.epoch = g->hooks.epoch(g->hooks.arg);
-	h.seq = ++g->seq;
-	h.reqid = reqid;
+	wire_sender_hdr(&g->tx, &h, type, g->epoch, reqid);
 	link_send(g->link, &h, p, len);
 }
 
@@ -364,7 +123,7 @@ gateway_link_drop(struct gateway *g)
 }
 
 /* Send every held request to the leader, connecting if needed. */
-static void
+void
 gateway_flush(struct gateway *g)
 {
 	const struct conf_node *n;
@@ -463,7 +222,7 @@ gateway_link_msg(struct link *l, const struct wire_msg *m, void *arg)
 	total = ev_now(g->ev) - r->arrived;
 	g->total_ms += total;
 	c = httpd_find(g->httpd, r->ticket);
-	gateway_reply_result(g, c, r->kind, r->id, &pr, 0, total);
+	gateway_api_reply_result(g, c, r->kind, r->id, &pr, 0, total);
 	gateway_req_free(g, r);
 }
 
@@ -488,6 +247,11 @@ gateway_leader_changed(struct gateway *g, int leader, uint64_t epoch)
 {
 	if (leader == g->leader && epoch == g->epoch)
 		return;
+	if (leader == -1 && g->leader == -1) {
+		/* A new round while still looking: only frames carry it. */
+		g->epoch = epoch;
+		return;
+	}
 	if (leader != -1 &&
 	    (leader != g->last_leader || epoch != g->last_epoch)) {
 		if (g->last_leader != -1)
@@ -509,245 +273,6 @@ gateway_leader_changed(struct gateway *g, int leader, uint64_t epoch)
 		log_info("leader is [%d] (epoch %llu): sending %d requests",
 		    leader, (unsigned long long)epoch, g->nheld);
 	gateway_flush(g);
-}
-
-/* ---- requests ------------------------------------------------------ */
-
-/*
- * A job request: answer from the cache, refuse when full, or hold it and
- * send it to the leader.
- */
-static void
-gateway_submit(struct gateway *g, struct httpd_conn *c, enum gw_kind kind,
-    const struct proto_work *pw)
-{
-	struct proto_result pr;
-	const uint8_t *hit;
-	uint8_t key[HASH_LEN];
-	struct gw_req *r;
-	struct buf work;
-	size_t len;
-
-	buf_init(&work);
-	proto_work_encode(&work, pw);
-	hash_sha256(buf_data(&work), buf_len(&work), key);
-	if ((hit = cache_get(g->cache, key, &len)) != NULL &&
-	    proto_result_decode(hit, len, &pr) == 0) {
-		gateway_reply_result(g, c, kind, 0, &pr, 1, 0);
-		buf_free(&work);
-		return;
-	}
-	if (g->nreqs >= g->conf->queue_max) {
-		g->full++;
-		gateway_reply_unavailable(
-		    g, c, kind, "Server busy: too many requests waiting\n");
-		buf_free(&work);
-		return;
-	}
-	r = gateway_req_new(g);
-	r->kind = kind;
-	r->ticket = httpd_ticket(c);
-	r->work = work;
-	memcpy(r->key, key, HASH_LEN);
-	r->cacheable = 1;
-	log_debug("request %llx (%s), %zu bytes of source",
-	    (unsigned long long)r->id,
-	    kind == GW_CLASSIC ? "compileandrun" : "v1/run", pw->source_len);
-	gateway_flush(g);
-}
-
-/* POST /compileandrun. */
-static void
-gateway_classic(struct gateway *g, struct httpd_conn *c,
-    const struct http_request *req, const uint8_t *body, size_t len)
-{
-	struct proto_work pw;
-
-	g->requests[GW_CLASSIC]++;
-	if (!http_method_is(req, "POST")) {
-		g->bad_requests++;
-		gateway_reply_plain(c, 405, GW_CTYPE_TEXT,
-		    "Method not allowed: use POST\n", "Allow: POST\r\n");
-		return;
-	}
-	if (!http_media_type_is(
-		http_header_get(req, "Content-Type"), "text/x-java-source")) {
-		g->bad_requests++;
-		gateway_reply_plain(c, 400, GW_CTYPE_TEXT, GW_BAD_CTYPE, NULL);
-		return;
-	}
-	memset(&pw, 0, sizeof pw);
-	pw.source = body;
-	pw.source_len = len;
-	gateway_submit(g, c, GW_CLASSIC, &pw);
-}
-
-/* POST /v1/run: {"source": "...", "stdin": "...", "timeout": seconds}. */
-static void
-gateway_v1(struct gateway *g, struct httpd_conn *c,
-    const struct http_request *req, const uint8_t *body, size_t len)
-{
-	struct json_tokener *tok;
-	struct json_object *root = NULL, *v;
-	struct proto_work pw;
-	const char *why = NULL;
-	double t;
-
-	g->requests[GW_V1]++;
-	if (!http_method_is(req, "POST")) {
-		g->bad_requests++;
-		gateway_reply_json_error(c, 405, "use POST", "Allow: POST\r\n");
-		return;
-	}
-	memset(&pw, 0, sizeof pw);
-	tok = json_tokener_new();
-	if (len > 0 && len <= INT32_MAX)
-		root = json_tokener_parse_ex(tok, (const char *)body, (int)len);
-	if (root == NULL || json_tokener_get_parse_end(tok) != len)
-		why = "body must be one JSON object";
-	else if (!json_object_is_type(root, json_type_object))
-		why = "body must be a JSON object";
-	else if (!json_object_object_get_ex(root, "source", &v) ||
-	    !json_object_is_type(v, json_type_string))
-		why = "\"source\" (a string) is required";
-	else {
-		pw.source = (const uint8_t *)json_object_get_string(v);
-		pw.source_len = (size_t)json_object_get_string_len(v);
-	}
-	if (why == NULL && json_object_object_get_ex(root, "stdin", &v) &&
-	    !json_object_is_type(v, json_type_null)) {
-		if (!json_object_is_type(v, json_type_string))
-			why = "\"stdin\" must be a string";
-		else {
-			pw.flags |= PROTO_WORK_STDIN;
-			pw.stdin_data =
-			    (const uint8_t *)json_object_get_string(v);
-			pw.stdin_len = (size_t)json_object_get_string_len(v);
-		}
-	}
-	if (why == NULL && json_object_object_get_ex(root, "timeout", &v) &&
-	    !json_object_is_type(v, json_type_null)) {
-		if (!json_object_is_type(v, json_type_int) &&
-		    !json_object_is_type(v, json_type_double))
-			why = "\"timeout\" must be a number of seconds";
-		else if ((t = json_object_get_double(v)) <= 0)
-			why = "\"timeout\" must be positive";
-		else if (t * 1000 < (double)g->conf->job_timeout)
-			/* Whole ms, at least 1: 0 would mean job-timeout. */
-			pw.timeout_ms =
-			    t < 0.001 ? 1 : (uint32_t)(t * 1000 + 0.5);
-		/* At or above job-timeout: the follower's own limit (0). */
-	}
-	if (why != NULL) {
-		g->bad_requests++;
-		gateway_reply_json_error(c, 400, why, NULL);
-	} else
-		gateway_submit(g, c, GW_V1, &pw);
-	if (root != NULL)
-		json_object_put(root);
-	json_tokener_free(tok);
-}
-
-static int
-gateway_path_is(const struct http_request *req, const char *path)
-{
-	return req->path.len == strlen(path) &&
-	    memcmp(req->path.p, path, req->path.len) == 0;
-}
-
-/*
- * With api-token-file set, does the request carry the token
- * ("Authorization: Bearer TOKEN", the scheme in any case)? The hashes are
- * compared in constant time, so neither length nor content leaks.
- */
-static int
-gateway_authorized(const struct gateway *g, const struct http_request *req)
-{
-	const struct http_span *h;
-	uint8_t hash[HASH_LEN];
-	const char *p, *end;
-
-	if (!g->token)
-		return 1;
-	if ((h = http_header_get(req, "Authorization")) == NULL || h->len < 7 ||
-	    strncasecmp(h->p, "Bearer ", 7) != 0)
-		return 0;
-	p = h->p + 7;
-	end = h->p + h->len;
-	while (p < end && *p == ' ')
-		p++;
-	hash_sha256(p, (size_t)(end - p), hash);
-	return sodium_memcmp(hash, g->token_hash, HASH_LEN) == 0;
-}
-
-static void
-gateway_http(struct httpd_conn *c, const struct http_request *req,
-    const uint8_t *body, size_t len, void *arg)
-{
-	struct gateway *g = arg;
-	int classic = gateway_path_is(req, "/compileandrun");
-
-	if (!classic && !gateway_path_is(req, "/v1/run")) {
-		g->fallback(c, req, body, len, g->fallback_arg);
-		return;
-	}
-	if (!gateway_authorized(g, req)) {
-		g->unauthorized++;
-		if (classic)
-			gateway_reply_plain(c, 401, GW_CTYPE_TEXT,
-			    GW_UNAUTHORIZED "\n", GW_CHALLENGE);
-		else
-			gateway_reply_json_error(
-			    c, 401, GW_UNAUTHORIZED, GW_CHALLENGE);
-		return;
-	}
-	if (classic)
-		gateway_classic(g, c, req, body, len);
-	else
-		gateway_v1(g, c, req, body, len);
-}
-
-/*
- * Read the bearer token from path: one line of RFC 6750 token characters,
- * 16 to 512 of them; keep only its hash.
- */
-static int
-gateway_token_load(struct gateway *g, const char *path, char **cause)
-{
-	char text[GW_TOKEN_MAX + 2];
-	size_t have = 0, n;
-	ssize_t r;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(
-		    cause, "api-token-file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (have < sizeof text &&
-	    ((r = read(fd, text + have, sizeof text - have)) > 0 ||
-		(r == -1 && errno == EINTR)))
-		have += r > 0 ? (size_t)r : 0;
-	close(fd);
-	while (have > 0 && isspace((unsigned char)text[have - 1]))
-		have--;
-	for (n = 0; n < have; n++) {
-		if (!isalnum((unsigned char)text[n]) &&
-		    strchr("-._~+/=", text[n]) == NULL)
-			break;
-	}
-	if (n != have || have < GW_TOKEN_MIN || have > GW_TOKEN_MAX) {
-		sodium_memzero(text, sizeof text);
-		xasprintf(cause,
-		    "api-token-file %s: the token must be one line of %d to "
-		    "%d letters, digits or -._~+/=",
-		    path, GW_TOKEN_MIN, GW_TOKEN_MAX);
-		return -1;
-	}
-	hash_sha256(text, have, g->token_hash);
-	sodium_memzero(text, sizeof text);
-	g->token = 1;
-	return 0;
 }
 
 /* ---- timers, lifecycle --------------------------------------------- */
@@ -776,7 +301,7 @@ gateway_tick(struct ev *ev, void *arg)
 			    (unsigned long long)r->id,
 			    (long long)(now - r->held_since));
 			if (c != NULL)
-				gateway_reply_unavailable(g, c, r->kind,
+				gateway_api_reply_unavailable(g, c, r->kind,
 				    "No leader available; try again later\n");
 			gateway_req_free(g, r);
 		} else if (now - r->arrived >= lifetime) {
@@ -785,11 +310,11 @@ gateway_tick(struct ev *ev, void *arg)
 			    (unsigned long long)r->id,
 			    (long long)(now - r->arrived));
 			if (c != NULL && r->kind == GW_CLASSIC)
-				gateway_reply_plain(c, 504, GW_CTYPE_TEXT,
+				gateway_api_reply_plain(c, 504, GW_CTYPE_TEXT,
 				    "The cluster did not answer in time\n",
 				    NULL);
 			else if (c != NULL)
-				gateway_reply_json_error(c, 504,
+				gateway_api_reply_json_error(c, 504,
 				    "the cluster did not answer in time", NULL);
 			gateway_req_free(g, r);
 		} else if (r->state == GW_SENT && now - r->sent_at >= resend) {
@@ -803,8 +328,8 @@ gateway_tick(struct ev *ev, void *arg)
 
 struct gateway *
 gateway_new(struct ev *ev, const struct conf *conf, int self,
-    uint64_t incarnation, const uint8_t *key, const struct work_hooks *hooks,
-    httpd_handler fallback, void *fallback_arg, char **cause)
+    uint64_t incarnation, const uint8_t *key, httpd_handler fallback,
+    void *fallback_arg, char **cause)
 {
 	struct gateway *g;
 	struct http_limits lim;
@@ -820,26 +345,26 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 		free(g);
 		return NULL;
 	}
-	g->incarnation = incarnation;
+	wire_sender_init(&g->tx, self, incarnation);
 	/* Ids continue past any earlier incarnation's (microseconds). */
 	g->next_id = incarnation;
 	g->key = key;
-	g->hooks = *hooks;
 	g->fallback = fallback;
 	g->fallback_arg = fallback_arg;
 	g->leader = g->last_leader = -1;
+	idtab_init(&g->ids);
 	TAILQ_INIT(&g->reqs);
 	http_limits_default(&lim);
 	lim.max_body = conf->max_body;
 	a = g->self->addr;
 	a.sin_port = htons(g->self->http_port);
 	if (conf->api_token_file != NULL &&
-	    gateway_token_load(g, conf->api_token_file, cause) == -1) {
+	    gateway_api_token_load(g, conf->api_token_file, cause) == -1) {
 		free(g);
 		return NULL;
 	}
 	g->httpd = httpd_new(
-	    ev, &a, &lim, conf->client_timeout, gateway_http, g, cause);
+	    ev, &a, &lim, conf->client_timeout, gateway_api_http, g, cause);
 	if (g->httpd == NULL) {
 		free(g);
 		return NULL;
@@ -849,25 +374,6 @@ gateway_new(struct ev *ev, const struct conf *conf, int self,
 	g->cache = cache_new(conf->cache_size);
 	g->tick = ev_add_timer(ev, GW_TICK_MS, gateway_tick, g);
 	return g;
-}
-
-struct gateway *
-gateway_new_node(struct ev *ev, const struct conf *conf, int self,
-    const uint8_t *key, struct cluster *cluster, httpd_handler fallback,
-    void *fallback_arg, char **cause)
-{
-	struct work_hooks h;
-
-	work_hooks_cluster(&h, cluster);
-	return gateway_new(ev, conf, self, cluster_incarnation(cluster), key,
-	    &h, fallback, fallback_arg, cause);
-}
-
-void
-gateway_cluster_event(const struct cluster_event *e, void *arg)
-{
-	if (e->type == CLUSTER_EV_LEADER)
-		gateway_leader_changed(arg, e->leader, e->epoch);
 }
 
 void
@@ -880,7 +386,7 @@ gateway_free(struct gateway *g)
 		return;
 	while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
 		if ((c = httpd_find(g->httpd, r->ticket)) != NULL)
-			gateway_reply_unavailable(
+			gateway_api_reply_unavailable(
 			    g, c, r->kind, "The gateway is shutting down\n");
 		gateway_req_free(g, r);
 	}
@@ -901,68 +407,40 @@ gateway_pending(const struct gateway *g)
 void
 gateway_write_metrics(const struct gateway *g, struct buf *b)
 {
+	static const char *req = "jdp_gateway_requests_total";
+	static const char *ans = "jdp_gateway_answered_total";
+	static const char *ref = "jdp_gateway_refused_total";
+	static const char *ign = "jdp_gateway_ignored_replies_total";
 	int i;
 
-	buf_printf(b,
-	    "# TYPE jdp_gateway_requests_total counter\n"
-	    "jdp_gateway_requests_total{endpoint=\"compileandrun\"} %llu\n"
-	    "jdp_gateway_requests_total{endpoint=\"v1_run\"} %llu\n",
-	    (unsigned long long)g->requests[GW_CLASSIC],
-	    (unsigned long long)g->requests[GW_V1]);
-	buf_printf(b, "# TYPE jdp_gateway_answered_total counter\n");
+	buf_metric_type(b, "counter", req);
+	buf_metric_label(
+	    b, req, "endpoint", "compileandrun", g->requests[GW_CLASSIC]);
+	buf_metric_label(b, req, "endpoint", "v1_run", g->requests[GW_V1]);
+	buf_metric_type(b, "counter", ans);
 	for (i = 0; i < PROTO_RESULT_NSTATUS; i++)
-		buf_printf(b,
-		    "jdp_gateway_answered_total{status=\"%s\"} "
-		    "%llu\n",
-		    proto_result_status_name(i),
-		    (unsigned long long)g->answered[i]);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_cached_replies_total counter\n"
-	    "jdp_gateway_cached_replies_total %llu\n",
-	    (unsigned long long)g->cached_replies);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_refused_total counter\n"
-	    "jdp_gateway_refused_total{reason=\"queue_full\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"no_leader\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"timeout\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"bad_request\"} %llu\n"
-	    "jdp_gateway_refused_total{reason=\"unauthorized\"} %llu\n",
-	    (unsigned long long)g->full, (unsigned long long)g->wait_expired,
-	    (unsigned long long)g->timeouts,
-	    (unsigned long long)g->bad_requests,
-	    (unsigned long long)g->unauthorized);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_pending gauge\n"
-	    "jdp_gateway_pending %d\n",
-	    g->nreqs);
-	buf_printf(b, "# TYPE jdp_gateway_held gauge\njdp_gateway_held %d\n",
-	    g->nheld);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_sends_total counter\n"
-	    "jdp_gateway_sends_total %llu\n",
-	    (unsigned long long)g->sends);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_resends_total counter\n"
-	    "jdp_gateway_resends_total %llu\n",
-	    (unsigned long long)g->resends);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_leader_changes_total counter\n"
-	    "jdp_gateway_leader_changes_total %llu\n",
-	    (unsigned long long)g->leader_changes);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_leader gauge\n"
-	    "jdp_gateway_leader %d\n",
-	    g->leader);
-	buf_printf(b, "# TYPE jdp_gateway_ignored_replies_total counter\n");
+		buf_metric_label(b, ans, "status", proto_result_status_name(i),
+		    g->answered[i]);
+	buf_metric(b, "counter", "jdp_gateway_cached_replies_total",
+	    g->cached_replies);
+	buf_metric_type(b, "counter", ref);
+	buf_metric_label(b, ref, "reason", "queue_full", g->full);
+	buf_metric_label(b, ref, "reason", "no_leader", g->wait_expired);
+	buf_metric_label(b, ref, "reason", "timeout", g->timeouts);
+	buf_metric_label(b, ref, "reason", "bad_request", g->bad_requests);
+	buf_metric_label(b, ref, "reason", "unauthorized", g->unauthorized);
+	buf_metric(b, "gauge", "jdp_gateway_pending", g->nreqs);
+	buf_metric(b, "gauge", "jdp_gateway_held", g->nheld);
+	buf_metric(b, "counter", "jdp_gateway_sends_total", g->sends);
+	buf_metric(b, "counter", "jdp_gateway_resends_total", g->resends);
+	buf_metric(b, "counter", "jdp_gateway_leader_changes_total",
+	    g->leader_changes);
+	buf_metric(b, "gauge", "jdp_gateway_leader", g->leader);
+	buf_metric_type(b, "counter", ign);
 	for (i = 0; i < GW_IGN_COUNT; i++)
-		buf_printf(b,
-		    "jdp_gateway_ignored_replies_total"
-		    "{reason=\"%s\"} %llu\n",
-		    gw_ignored_names[i], (unsigned long long)g->ignored[i]);
-	buf_printf(b,
-	    "# TYPE jdp_gateway_answer_ms_total counter\n"
-	    "jdp_gateway_answer_ms_total %lld\n",
-	    (long long)g->total_ms);
+		buf_metric_label(
+		    b, ign, "reason", gw_ignored_names[i], g->ignored[i]);
+	buf_metric(b, "counter", "jdp_gateway_answer_ms_total", g->total_ms);
 	cache_write_metrics(g->cache, b, "jdp_cache");
 	httpd_write_metrics(g->httpd, b, "jdp_public_http");
 }

@@ -13,33 +13,27 @@
 
 #include "buf.h"
 #include "httpd.h"
-#include "work.h"
 
-struct cluster;
-struct cluster_event;
 struct conf;
 struct ev;
 struct gateway;
 
 /*
- * Listen on the public HTTP port of gateway node self (its `http PORT`).
- * Paths other than the job endpoints go to fallback(…, fallback_arg).
- * Only hooks->epoch and hooks->arg are used. Returns NULL with *cause set
- * (caller frees). Caller frees with gateway_free.
+ * Listen on the public HTTP port of gateway node self (its `http PORT`),
+ * sending frames with the cluster key in incarnation. Paths other than
+ * the job endpoints go to fallback(…, fallback_arg). No leader is known
+ * until gateway_leader_changed. Returns NULL with *cause set (caller
+ * frees). Caller frees with gateway_free.
  */
 struct gateway *gateway_new(struct ev *, const struct conf *, int, uint64_t,
-    const uint8_t *, const struct work_hooks *, httpd_handler, void *, char **);
-/* The same for a real node, with the cluster's view and incarnation. */
-struct gateway *gateway_new_node(struct ev *, const struct conf *, int,
-    const uint8_t *, struct cluster *, httpd_handler, void *, char **);
-/* A cluster_listener that tells the gateway about leader changes. */
-void gateway_cluster_event(const struct cluster_event *, void *);
+    const uint8_t *, httpd_handler, void *, char **);
 /* Answer every open request with 503, close the port and the link. */
 void gateway_free(struct gateway *);
 /*
- * The cluster's leader is now leader (-1: none) in epoch: replies from the
- * old one are ignored from now on, the cache is cleared, and requests in
- * flight are resent to the new leader with the same ids.
+ * The cluster's leader is now leader (-1: none) in epoch, told on every
+ * change of either; frames carry the epoch. A new leader or term: replies
+ * from the old one are ignored from now on, the cache is cleared, and
+ * requests in flight are resent to the new leader with the same ids.
  */
 void gateway_leader_changed(struct gateway *, int, uint64_t);
 /* Requests waiting or in flight. */

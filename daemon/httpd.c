@@ -46,6 +46,9 @@
 #include "net.h"
 #include "xmalloc.h"
 
+/* Longest metric name written, NUL included. */
+#define HTTPD_METRIC_NAME 128
+
 #define HTTPD_MAX_CONNS 8192 /* per process, whatever the fd limit */
 #define HTTPD_READ_SIZE 16384
 #define HTTPD_SWEEP_MS 500
@@ -589,38 +592,38 @@ httpd_nconns(struct httpd *h)
 	return h->nconns;
 }
 
+/* The metric called prefix_name, in n (HTTPD_METRIC_NAME bytes). */
+static const char *
+httpd_metric_name(char *n, const char *prefix, const char *name)
+{
+	snprintf(n, HTTPD_METRIC_NAME, "%s_%s", prefix, name);
+	return n;
+}
+
 void
 httpd_write_metrics(struct httpd *h, struct buf *b, const char *prefix)
 {
-	buf_printf(b, "# TYPE %s_connections gauge\n%s_connections %d\n",
-	    prefix, prefix, h->nconns);
-	buf_printf(b,
-	    "# TYPE %s_connections_max gauge\n%s_connections_max %d\n", prefix,
-	    prefix, h->budget);
-	buf_printf(b,
-	    "# TYPE %s_accepted_total counter\n"
-	    "%s_accepted_total %llu\n",
-	    prefix, prefix, (unsigned long long)h->accepted);
-	buf_printf(b,
-	    "# TYPE %s_requests_total counter\n"
-	    "%s_requests_total %llu\n",
-	    prefix, prefix, (unsigned long long)h->requests);
-	buf_printf(b,
-	    "# TYPE %s_rejected_total counter\n"
-	    "%s_rejected_total{reason=\"connection_limit\"} %llu\n"
-	    "%s_rejected_total{reason=\"malformed\"} %llu\n"
-	    "%s_rejected_total{reason=\"timeout\"} %llu\n",
-	    prefix, prefix, (unsigned long long)h->rejected, prefix,
-	    (unsigned long long)h->bad, prefix,
-	    (unsigned long long)h->timeouts);
-	buf_printf(b,
-	    "# TYPE %s_closed_total counter\n"
-	    "%s_closed_total{reason=\"idle\"} %llu\n"
-	    "%s_closed_total{reason=\"evicted\"} %llu\n",
-	    prefix, prefix, (unsigned long long)h->idle, prefix,
-	    (unsigned long long)h->evicted);
-	buf_printf(b,
-	    "# TYPE %s_accept_paused_total counter\n"
-	    "%s_accept_paused_total %llu\n",
-	    prefix, prefix, (unsigned long long)h->paused);
+	char n[HTTPD_METRIC_NAME];
+
+	buf_metric(
+	    b, "gauge", httpd_metric_name(n, prefix, "connections"), h->nconns);
+	buf_metric(b, "gauge", httpd_metric_name(n, prefix, "connections_max"),
+	    h->budget);
+	buf_metric(b, "counter", httpd_metric_name(n, prefix, "accepted_total"),
+	    (long long)h->accepted);
+	buf_metric(b, "counter", httpd_metric_name(n, prefix, "requests_total"),
+	    (long long)h->requests);
+	buf_metric_type(
+	    b, "counter", httpd_metric_name(n, prefix, "rejected_total"));
+	buf_metric_label(
+	    b, n, "reason", "connection_limit", (long long)h->rejected);
+	buf_metric_label(b, n, "reason", "malformed", (long long)h->bad);
+	buf_metric_label(b, n, "reason", "timeout", (long long)h->timeouts);
+	buf_metric_type(
+	    b, "counter", httpd_metric_name(n, prefix, "closed_total"));
+	buf_metric_label(b, n, "reason", "idle", (long long)h->idle);
+	buf_metric_label(b, n, "reason", "evicted", (long long)h->evicted);
+	buf_metric(b, "counter",
+	    httpd_metric_name(n, prefix, "accept_paused_total"),
+	    (long long)h->paused);
 }

@@ -29,6 +29,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "net.h"
+#include "node-glue.h"
 #include "node.h"
 #include "runner.h"
 #include "wire.h"
@@ -152,13 +153,12 @@ node_http_metrics(struct node *n, struct httpd_conn *c)
 	struct buf b;
 
 	buf_init(&b);
-	buf_printf(&b,
-	    "# TYPE jdp_node_info gauge\n"
-	    "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n"
-	    "# TYPE jdp_log_rotations_total counter\n"
-	    "jdp_log_rotations_total %llu\n",
-	    n->self->id, conf_role_name(n->self->role),
-	    (unsigned long long)log_rotations());
+	/* Two labels: buf_metric_label takes one. */
+	buf_metric_type(&b, "gauge", "jdp_node_info");
+	buf_printf(&b, "jdp_node_info{id=\"%d\",role=\"%s\"} 1\n", n->self->id,
+	    conf_role_name(n->self->role));
+	buf_metric(&b, "counter", "jdp_log_rotations_total",
+	    (long long)log_rotations());
 	httpd_write_metrics(n->http, &b, "jdp_node_http");
 	if (n->cluster != NULL)
 		cluster_write_metrics(n->cluster, &b);
@@ -354,15 +354,13 @@ node_new(const struct conf *conf, int id, char **cause)
 	ev_add_fd(n->ev, n->tcp, EV_READ, node_tcp_accept, n);
 	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
 		goto fail;
-	n->work = work_new_node(n->ev, conf, id, n->key, n->cluster, n->runner);
-	cluster_add_listener(n->cluster, work_cluster_event, n->work);
+	n->work =
+	    node_glue_work(n->ev, conf, id, n->key, n->cluster, n->runner);
 	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {
-		n->gateway = gateway_new_node(
+		n->gateway = node_glue_gateway(
 		    n->ev, conf, id, n->key, n->cluster, node_http, n, cause);
 		if (n->gateway == NULL)
 			goto fail;
-		cluster_add_listener(
-		    n->cluster, gateway_cluster_event, n->gateway);
 	}
 	log_set_role(node_role_name, n);
 	log_info("jdpd %s started as %s %s (incarnation %llu)", VERSION,

@@ -7,46 +7,34 @@
  *
  * Every node has one struct work; it takes the connections accepted on the
  * node's TCP port (port + 2) and connects to others as its role needs. It
- * learns about the cluster through hooks and notifications, so tests can
- * run several in one process with a fake cluster and a fake runner.
+ * keeps what the cluster tells it (leader, epoch, live nodes) and runs jobs
+ * through hooks, so tests can run several in one process with a fake
+ * cluster and a fake runner; node-glue.c wires it to the real ones.
  */
 #ifndef JDP_WORK_H
 #define JDP_WORK_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "proto.h"
 
-struct cluster;
-struct cluster_event;
 struct conf;
 struct ev;
-struct runner;
 struct work;
+struct work_job;
 
-/* A job finished: called exactly once; r's texts are valid during the call. */
-typedef void (*work_done_cb)(const struct proto_result *, void *);
-
-/* What work needs from the rest of the node (cluster view, job runner). */
+/* What work needs from the node's job runner. */
 struct work_hooks {
 	void *arg;
-	/* Current leader's id, -1 if none is known. */
-	int (*leader)(void *);
-	/* Current election epoch. */
-	uint64_t (*epoch)(void *);
-	/* 1 if gossip counts node id alive. */
-	int (*alive)(void *, int);
 	/*
 	 * Start a job (copy what you keep: the spans die on return) and call
-	 * done(result, done_arg) exactly once, now or later; r->node may be
-	 * left 0. Returns a handle for cancel. NULL on a node without a
-	 * runner (a gateway).
+	 * work_job_done(job, result) exactly once, now or later, unless it is
+	 * cancelled first. Returns a handle for cancel. NULL on a node
+	 * without a runner (a gateway): jobs are refused.
 	 */
-	uint64_t (*run)(
-	    void *, uint64_t, const struct proto_work *, work_done_cb, void *);
-	/* Stop a job; done must not be called for it afterwards. */
+	uint64_t (*run)(void *, const struct proto_work *, struct work_job *);
+	/* Stop a job; work_job_done must not be called for it afterwards. */
 	void (*cancel)(void *, uint64_t);
 	/*
 	 * 1 once the runner can take jobs (its compile server has started);
@@ -57,30 +45,33 @@ struct work_hooks {
 
 /*
  * The work side of node self (an id in conf) with the cluster key and its
- * incarnation. The hooks are copied. Caller frees with work_free.
+ * incarnation. The hooks are copied; NULL: no runner. Until the cluster
+ * tells it otherwise (work_leader_changed, work_set_alive) there is no
+ * leader, epoch 0 and no live node. Caller frees with work_free.
  */
 struct work *work_new(struct ev *, const struct conf *, int, uint64_t,
     const uint8_t *, const struct work_hooks *);
 /*
- * The same for a real node: hooks backed by cluster (its view and
- * incarnation) and runner (NULL on a gateway).
+ * A job the run hook started finished: r's texts are valid during the
+ * call; r->node may be left 0.
  */
-struct work *work_new_node(struct ev *, const struct conf *, int,
-    const uint8_t *, struct cluster *, struct runner *);
-/* A cluster_listener that forwards cluster events to a struct work. */
-void work_cluster_event(const struct cluster_event *, void *);
-/* Fill hooks with the cluster's view (leader, epoch, alive), no runner. */
-void work_hooks_cluster(struct work_hooks *, struct cluster *);
+void work_job_done(struct work_job *, const struct proto_result *);
 /* Close every link, cancel running jobs, free everything. */
 void work_free(struct work *);
 /* Take a connection accepted on the work port (non-blocking or not). */
 void work_accept(struct work *, int);
 /*
- * The cluster's leader is now leader (-1: none) in epoch. A node that
- * becomes leader collects last work before it hands out anything; one
- * that stops leading drops its leader state.
+ * The cluster's leader is now leader (-1: none) in epoch: told on every
+ * change of either. Frames carry the epoch. A node that becomes leader
+ * collects last work before it hands out anything; one that stops leading
+ * drops its leader state.
  */
 void work_leader_changed(struct work *, int, uint64_t);
+/*
+ * Which nodes gossip counts alive now: bit i for conf->nodes[i]. Told
+ * with every cluster event, before the event itself.
+ */
+void work_set_alive(struct work *, uint64_t);
 /* Gossip declared node id failed: reassign its work. */
 void work_node_down(struct work *, int);
 /* Gossip hears node id again: it can take work. */

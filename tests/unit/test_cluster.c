@@ -29,14 +29,17 @@ static int t_sock; /* plays node 2 */
 static struct sockaddr_in t_to; /* node 1's UDP address */
 static uint64_t t_seq;
 static int t_leader_events, t_last_leader = -2, t_up_events;
+static uint64_t t_last_epoch, t_last_alive;
 
 static void
 t_listener(const struct cluster_event *ev, void *arg)
 {
 	(void)arg;
+	t_last_alive = ev->alive;
 	if (ev->type == CLUSTER_EV_LEADER) {
 		t_leader_events++;
 		t_last_leader = ev->leader;
+		t_last_epoch = ev->epoch;
 	} else if (ev->type == CLUSTER_EV_NODE_UP)
 		t_up_events++;
 }
@@ -241,6 +244,10 @@ main(void)
 		return 1;
 	}
 	ok(cluster_add_listener(c, t_listener, NULL) == 0, "a listener");
+	ok(t_leader_events == 1 && t_last_leader == -1 &&
+		t_last_epoch == cluster_epoch(c),
+	    "a new listener hears the current (leader, epoch) at once");
+	is_int((int)t_last_alive, 1 << 1, "and that only node 1 is alive");
 	is_str(cluster_role_name(c), "LOOKING", "a new peer is LOOKING");
 	is_int(cluster_leader(c), -1, "with no leader");
 
@@ -268,6 +275,8 @@ main(void)
 	    1, "1 GOSSIP accepted");
 	ok(cluster_alive(c, 2), "node 2 is alive from its gossip");
 	is_int(t_up_events, 1, "listeners heard node 2 come up");
+	is_int((int)t_last_alive, 1 << 1 | 1 << 2,
+	    "events carry the live nodes: 1 and 2");
 	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"replay\"}"), 2,
 	    "a repeated sequence and an older incarnation: replay");
 	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"tag\"}"), 1,
@@ -336,6 +345,10 @@ main(void)
 	is_int(t_metric(c, "jdp_cluster_failures_total"), 1,
 	    "/metrics: one failure");
 	is_str(cluster_role_name(c), "LOOKING", "1 looks for a new leader");
+	ok(t_last_leader == -1 && t_last_epoch == cluster_epoch(c) &&
+		t_last_epoch > 0,
+	    "listeners heard no leader in the new epoch");
+	is_int((int)t_last_alive, 1 << 1, "and that node 2 is gone");
 	is_int(t_metric(c, "jdp_cluster_errqueue_other_total"), 0,
 	    "nothing else was on the error queue");
 
@@ -352,6 +365,9 @@ main(void)
 	c = cluster_new(ev, conf, 1, t_key, &cause);
 	ok(c != NULL, "restart on the same port");
 	is_int(cluster_epoch(c), 1, "after the restart it looks in epoch 1");
+	cluster_add_listener(c, t_listener, NULL);
+	ok(t_last_leader == -1 && t_last_epoch == 1,
+	    "a listener hears epoch 1 with no leader at once");
 	cluster_free(c);
 	/* An epoch that could wrap is a corrupt file (fuzz_cluster). */
 	f = fopen(text, "w");

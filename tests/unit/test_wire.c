@@ -737,6 +737,23 @@ test_stream(void)
 	buf_free(&b);
 }
 
+/* One sender stamps every header the same way and counts its frames. */
+static void
+test_sender(void)
+{
+	struct wire_sender s;
+	struct wire_hdr h, want;
+
+	wire_sender_init(&s, 513, 0x0102030405060708ULL);
+	wire_sender_hdr(&s, &h, 7, 42, 0xabcdefULL);
+	want = test_hdr(7, 513, 0x0102030405060708ULL, 42, 1, 0xabcdefULL);
+	ok(memcmp(&h, &want, sizeof h) == 0, "sender: first header");
+	wire_sender_hdr(&s, &h, 3, 43, 0);
+	want = test_hdr(3, 513, 0x0102030405060708ULL, 43, 2, 0);
+	ok(memcmp(&h, &want, sizeof h) == 0, "sender: the next seq");
+	is_int((int)s.seq, 2, "sender: two frames counted");
+}
+
 static void
 test_err_name(void)
 {
@@ -877,6 +894,7 @@ main(void)
 	test_early_reject();
 	test_stream();
 	test_err_name();
+	test_sender();
 	test_key_load();
 	return tap_done();
 }

@@ -39,7 +39,7 @@ static struct conf *conf;
 static uint8_t key[WIRE_KEY_LEN] = {7, 7, 7};
 static int base;
 
-/* The fake cluster view every node shares. */
+/* The fake cluster's view, told to every node as the real one tells. */
 static int cur_leader = -1;
 static uint64_t cur_epoch = 1;
 static int alive[NNODES];
@@ -59,35 +59,13 @@ static struct fnode nodes[NNODES];
 struct fjob {
 	struct fnode *n;
 	char *src;
-	work_done_cb done;
-	void *arg;
+	struct work_job *job;
 	uint64_t timer;
 	int live;
 };
 #define MAX_FJOBS 4096
 static struct fjob fjobs[MAX_FJOBS];
 static int nfjobs;
-
-static int
-hook_leader(void *arg)
-{
-	(void)arg;
-	return cur_leader;
-}
-
-static uint64_t
-hook_epoch(void *arg)
-{
-	(void)arg;
-	return cur_epoch;
-}
-
-static int
-hook_alive(void *arg, int id)
-{
-	(void)arg;
-	return id >= 0 && id < NNODES && alive[id];
-}
 
 static int64_t
 fjob_fire(struct ev *e, void *arg)
@@ -115,28 +93,25 @@ fjob_fire(struct ev *e, void *arg)
 	r.out = (const uint8_t *)"out";
 	r.out_len = 3;
 	r.run_ms = 1;
-	j->done(&r, j->arg);
+	work_job_done(j->job, &r);
 	buf_free(&body);
 	return EV_TIMER_STOP;
 }
 
 static uint64_t
-hook_run(void *arg, uint64_t id, const struct proto_work *pw, work_done_cb done,
-    void *done_arg)
+hook_run(void *arg, const struct proto_work *pw, struct work_job *job)
 {
 	struct fnode *n = arg;
 	struct fjob *j;
 	const char *s;
 	int delay = 1;
 
-	(void)id;
 	if (nfjobs == MAX_FJOBS)
 		abort();
 	j = &fjobs[nfjobs++];
 	j->n = n;
 	j->src = xstrndup((const char *)pw->source, pw->source_len);
-	j->done = done;
-	j->arg = done_arg;
+	j->job = job;
 	j->live = 1;
 	if ((s = strstr(j->src, "sleep=")) != NULL)
 		delay = atoi(s + 6);
@@ -196,6 +171,22 @@ fallback(struct httpd_conn *c, const struct http_request *req,
 	httpd_reply(c, 404, "text/plain", "not found\n", 10, NULL);
 }
 
+/* Tell every live node which nodes gossip counts alive. */
+static void
+cluster_tell_alive(void)
+{
+	uint64_t mask = 0;
+	int i;
+
+	for (i = 0; i < conf->nnodes; i++) {
+		if (alive[conf->nodes[i].id])
+			mask |= (uint64_t)1 << i;
+	}
+	for (i = 0; i < NNODES; i++)
+		if (nodes[i].up)
+			work_set_alive(nodes[i].work, mask);
+}
+
 static void
 node_start(int id)
 {
@@ -207,9 +198,6 @@ node_start(int id)
 	n->id = id;
 	memset(&h, 0, sizeof h);
 	h.arg = n;
-	h.leader = hook_leader;
-	h.epoch = hook_epoch;
-	h.alive = hook_alive;
 	if (id != 0) {
 		h.run = hook_run;
 		h.cancel = hook_cancel;
@@ -223,16 +211,20 @@ node_start(int id)
 	}
 	ev_add_fd(ev, n->listen_fd, EV_READ, node_accept, n);
 	n->work = work_new(ev, conf, id, (uint64_t)id * 1000 + 1, key, &h);
+	/* Like a cluster listener: the current view at once. */
+	work_leader_changed(n->work, cur_leader, cur_epoch);
 	if (id == 0) {
-		n->gw = gateway_new(
-		    ev, conf, 0, 42, key, &h, fallback, NULL, &cause);
+		n->gw =
+		    gateway_new(ev, conf, 0, 42, key, fallback, NULL, &cause);
 		if (n->gw == NULL) {
 			printf("Bail out! %s\n", cause);
 			exit(1);
 		}
+		gateway_leader_changed(n->gw, cur_leader, cur_epoch);
 	}
 	n->up = 1;
 	alive[id] = 1;
+	cluster_tell_alive();
 }
 
 /* A crash: links close, the port refuses, gossip will say so later. */
@@ -262,6 +254,7 @@ cluster_node_down(int id)
 	int i;
 
 	alive[id] = 0;
+	cluster_tell_alive();
 	for (i = 1; i < NNODES; i++)
 		if (nodes[i].up)
 			work_node_down(nodes[i].work, id);

@@ -1,0 +1,89 @@
+/*
+ * cluster-int.h: what cluster.c (the socket shell) shares with
+ * cluster-info.c (the /cluster-info and /metrics writers). Not for use
+ * outside cluster*.c.
+ */
+#ifndef JDP_CLUSTER_INT_H
+#define JDP_CLUSTER_INT_H
+
+#include <stdint.h>
+
+#include "cluster.h"
+#include "conf.h"
+#include "wire.h"
+
+struct election;
+struct gossip;
+
+/* Drop reasons beyond enum wire_err. */
+enum cluster_drop {
+	CLUSTER_DROP_TRAILING = WIRE_ERR_COUNT, /* bytes after the frame */
+	CLUSTER_DROP_SENDER, /* unknown sender id */
+	CLUSTER_DROP_REPLAY, /* old (incarnation, seq) */
+	CLUSTER_DROP_TYPE, /* not a UDP message type */
+	CLUSTER_DROP_PAYLOAD, /* payload does not decode */
+	CLUSTER_DROP_COUNT
+};
+
+/* Message types counted in and out. */
+enum cluster_msg {
+	CLUSTER_MSG_VOTE,
+	CLUSTER_MSG_GOSSIP,
+	CLUSTER_MSG_OTHER,
+	CLUSTER_MSG_COUNT
+};
+
+struct cluster_peer {
+	const struct conf_node *node;
+	int seen; /* a frame was accepted from it */
+	uint64_t incarnation; /* of the last accepted frame */
+	uint64_t seq;
+};
+
+struct cluster_listen {
+	cluster_listener cb;
+	void *arg;
+};
+
+struct cluster {
+	struct ev *ev;
+	const struct conf *conf;
+	const struct conf_node *self;
+	uint8_t key[WIRE_KEY_LEN];
+	uint64_t incarnation;
+	struct wire_sender tx;
+	int64_t start; /* ev_now at start: node time 0 */
+	int fd;
+	char *acc_path; /* LOG-DIR/node-ID.accepted */
+
+	struct cluster_peer peers[CONF_MAX_NODES];
+	int npeers;
+
+	struct election *election;
+	struct gossip *gossip;
+	uint64_t timer;
+	int64_t timer_at;
+
+	struct cluster_listen listeners[CLUSTER_MAX_LISTENERS];
+	int nlisteners;
+	int told_leader; /* last leader told to listeners */
+	uint64_t told_epoch;
+
+	/* Metrics. */
+	uint64_t datagrams;
+	uint64_t in[CLUSTER_MSG_COUNT];
+	uint64_t out[CLUSTER_MSG_COUNT];
+	uint64_t dropped[CLUSTER_DROP_COUNT];
+	uint64_t send_errors;
+	uint64_t failures;
+	uint64_t unreachable[2]; /* port unreachable: ignored, failed */
+	uint64_t errqueue_other;
+	uint64_t unknown_entries;
+	int64_t drop_second; /* rate limit of the drop log lines */
+	int drop_lines;
+};
+
+/* The metrics label of a drop reason (enum wire_err or cluster_drop). */
+const char *cluster_drop_name(int);
+
+#endif
