@@ -542,6 +542,14 @@ http_method_is(const struct http_request *req, const char *method)
 }
 
 int
+http_path_is(const struct http_request *req, const char *path)
+{
+	size_t n = strlen(path);
+
+	return req->path.len == n && memcmp(req->path.p, path, n) == 0;
+}
+
+int
 http_query_get(
     const struct http_request *req, const char *key, struct http_span *value)
 {

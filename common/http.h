@@ -77,6 +77,8 @@ const struct http_span *http_header_get(
 int http_span_eq(const struct http_span *, const char *);
 /* Case-sensitive compare of the request's method and a string. */
 int http_method_is(const struct http_request *, const char *);
+/* Case-sensitive, exact compare of the request's path and a string. */
+int http_path_is(const struct http_request *, const char *);
 /*
  * Find key in the query string (pairs separated by '&', key compared
  * exactly, first match wins); returns 1 and the value span (not

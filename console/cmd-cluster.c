@@ -250,10 +250,7 @@ cmd_cluster_write_files(
 	FILE *f;
 	int i, fd;
 
-	if (sodium_init() < 0) {
-		jdpctl_warnx("libsodium failed to initialise");
-		return -1;
-	}
+	hash_sodium_init();
 	randombytes_buf(key, sizeof key);
 	hash_hex(key, sizeof key, hex);
 	snprintf(path, sizeof path, "%s/cluster.key", dir);

@@ -293,13 +293,6 @@ gateway_api_v1(struct gateway *g, struct httpd_conn *c,
 	json_tokener_free(tok);
 }
 
-static int
-gateway_api_path_is(const struct http_request *req, const char *path)
-{
-	return req->path.len == strlen(path) &&
-	    memcmp(req->path.p, path, req->path.len) == 0;
-}
-
 /*
  * With api-token-file set, does the request carry the token
  * ("Authorization: Bearer TOKEN", the scheme in any case)? The hashes are
@@ -330,9 +323,9 @@ gateway_api_http(struct httpd_conn *c, const struct http_request *req,
     const uint8_t *body, size_t len, void *arg)
 {
 	struct gateway *g = arg;
-	int classic = gateway_api_path_is(req, "/compileandrun");
+	int classic = http_path_is(req, "/compileandrun");
 
-	if (!classic && !gateway_api_path_is(req, "/v1/run")) {
+	if (!classic && !http_path_is(req, "/v1/run")) {
 		g->fallback(c, req, body, len, g->fallback_arg);
 		return;
 	}

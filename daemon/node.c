@@ -209,14 +209,6 @@ node_tcp_accept(struct ev *ev, int fd, int what, void *arg)
 		work_accept(n->work, c);
 }
 
-/* Paths are compared exactly (case matters). */
-static int
-node_path_is(const struct http_request *req, const char *path)
-{
-	return req->path.len == strlen(path) &&
-	    memcmp(req->path.p, path, req->path.len) == 0;
-}
-
 /* The node HTTP API, served on port + 3 and on a gateway's public port. */
 static void
 node_http(struct httpd_conn *c, const struct http_request *req,
@@ -231,15 +223,15 @@ node_http(struct httpd_conn *c, const struct http_request *req,
 		    "Allow: GET\r\n");
 		return;
 	}
-	if (node_path_is(req, "/health"))
+	if (http_path_is(req, "/health"))
 		node_reply_text(c, 200, "ok\n");
-	else if (node_path_is(req, "/logs/summary"))
+	else if (http_path_is(req, "/logs/summary"))
 		node_http_logs(c, req, LOG_SUMMARY);
-	else if (node_path_is(req, "/logs/verbose"))
+	else if (http_path_is(req, "/logs/verbose"))
 		node_http_logs(c, req, LOG_VERBOSE);
-	else if (node_path_is(req, "/metrics"))
+	else if (http_path_is(req, "/metrics"))
 		node_http_metrics(n, c);
-	else if (node_path_is(req, "/cluster-info"))
+	else if (http_path_is(req, "/cluster-info"))
 		node_http_cluster_info(n, c, req);
 	else
 		node_reply_text(c, 404, "not found\n");

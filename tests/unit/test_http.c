@@ -903,6 +903,11 @@ t_test_helpers(void)
 	ok(http_query_get(&req, "flag", NULL), "query_get: NULL value");
 	t_parse_str("GET /cluster-info HTTP/1.1\r\n\r\n", &req);
 	ok(!http_query_get(&req, "format", &v), "query_get: no query");
+	ok(http_path_is(&req, "/cluster-info") &&
+		!http_path_is(&req, "/Cluster-info") &&
+		!http_path_is(&req, "/cluster") &&
+		!http_path_is(&req, "/cluster-info/"),
+	    "path_is: exact and case-sensitive");
 	t_parse_str("GET /cluster-info?format=json HTTP/1.1\r\n\r\n", &req);
 	ok(http_query_get(&req, "format", &v) && t_span_is(&v, "json"),
 	    "query_get: only pair");
