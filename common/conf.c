@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf-int.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -122,22 +123,11 @@ static const char *conf_log_levels[] = {
     [LOGLVL_DEBUG] = "debug",
 };
 
-/* Parser state for one text. */
-struct conf_parser {
-	const char *name;
-	struct conf *conf;
-	int line;
-	const char *directive; /* current one, for messages */
-	int seen[CONF_NDIRECTIVES]; /* line of first use, 0 if unused */
-	char *cause;
-};
-
-static int conf_resolve_default(const char *, struct in_addr *, const char **);
-
-static conf_resolve_cb conf_resolver = conf_resolve_default;
+_Static_assert(CONF_NDIRECTIVES <= CONF_MAX_DIRECTIVES,
+    "struct conf_parser.seen is too small");
 
 /* Set p->cause to "name:line: directive: message" (first error wins). */
-static void __attribute__((format(printf, 2, 3)))
+void
 conf_error(struct conf_parser *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -164,157 +154,6 @@ conf_error(struct conf_parser *p, const char *fmt, ...)
 	free(msg);
 }
 
-/*
- * Parse a decimal number of at most max into *out. Returns the first byte
- * after the digits, or NULL if there are none; *range is set when the
- * number is larger than max.
- */
-static const char *
-conf_parse_digits(const char *s, uint64_t max, uint64_t *out, int *range)
-{
-	uint64_t v = 0;
-	const char *p;
-
-	*range = 0;
-	for (p = s; *p >= '0' && *p <= '9'; p++) {
-		if ((uint64_t)(*p - '0') > max ||
-		    v > (max - (uint64_t)(*p - '0')) / 10)
-			*range = 1;
-		else
-			v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (p == s)
-		return NULL;
-	*out = v;
-	return p;
-}
-
-/* A whole field that is a number 0..max. Returns 0, or -1 and *problem. */
-static int
-conf_parse_uint(
-    const char *s, uint64_t max, uint64_t *out, const char **problem)
-{
-	const char *end;
-	int range;
-
-	end = conf_parse_digits(s, max, out, &range);
-	if (end == NULL || *end != '\0') {
-		*problem = "not a number";
-		return -1;
-	}
-	if (range) {
-		*problem = "out of range";
-		return -1;
-	}
-	return 0;
-}
-
-int
-conf_parse_duration(const char *s, int64_t *out, const char **problem)
-{
-	const char *end;
-	uint64_t v;
-	int range;
-
-	end = conf_parse_digits(s, INT64_MAX, &v, &range);
-	if (end == NULL) {
-		*problem = "not a duration";
-		return -1;
-	}
-	if (*end == '\0') {
-		*problem = "missing unit (ms or s)";
-		return -1;
-	}
-	if (strcmp(end, "s") == 0) {
-		if (v > INT64_MAX / 1000)
-			range = 1;
-		v *= 1000;
-	} else if (strcmp(end, "ms") != 0) {
-		*problem = "not a duration";
-		return -1;
-	}
-	if (range) {
-		*problem = "out of range";
-		return -1;
-	}
-	*out = (int64_t)v;
-	return 0;
-}
-
-int
-conf_parse_size(const char *s, uint64_t *out, const char **problem)
-{
-	const char *end;
-	uint64_t v, mult;
-	int range;
-
-	end = conf_parse_digits(s, UINT64_MAX, &v, &range);
-	if (end == NULL) {
-		*problem = "not a size";
-		return -1;
-	}
-	switch (*end) {
-	case '\0':
-		mult = 1;
-		break;
-	case 'K':
-	case 'k':
-		mult = 1024;
-		break;
-	case 'M':
-	case 'm':
-		mult = 1024 * 1024;
-		break;
-	case 'G':
-	case 'g':
-		mult = 1024 * 1024 * 1024;
-		break;
-	default:
-		*problem = "not a size";
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0') {
-		*problem = "not a size";
-		return -1;
-	}
-	if (v > UINT64_MAX / mult)
-		range = 1;
-	if (range) {
-		*problem = "out of range";
-		return -1;
-	}
-	*out = v * mult;
-	return 0;
-}
-
-/* Write a duration the way jdp.conf spells it: "2s", else "200ms". */
-static void
-conf_format_duration(char *buf, size_t len, int64_t ms)
-{
-	if (ms != 0 && ms % 1000 == 0)
-		snprintf(buf, len, "%" PRId64 "s", ms / 1000);
-	else
-		snprintf(buf, len, "%" PRId64 "ms", ms);
-}
-
-/* Write a size with the largest unit that is exact: "64M", "1000". */
-static void
-conf_format_size(char *buf, size_t len, uint64_t v)
-{
-	static const char units[] = "GMK";
-	uint64_t mult;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		mult = (uint64_t)1 << (10 * (3 - i));
-		if (v != 0 && v % mult == 0) {
-			snprintf(buf, len, "%" PRIu64 "%c", v / mult, units[i]);
-			return;
-		}
-	}
-	snprintf(buf, len, "%" PRIu64, v);
-}
-
 const char *
 conf_role_name(enum conf_role role)
 {
@@ -335,272 +174,15 @@ conf_job_mode_name(enum conf_job_mode mode)
 	return conf_job_modes[mode];
 }
 
-void
-conf_set_resolver(conf_resolve_cb cb)
-{
-	conf_resolver = cb != NULL ? cb : conf_resolve_default;
-}
-
-/* Resolve a host name with getaddrinfo, IPv4 only. */
-static int
-conf_resolve_default(
-    const char *host, struct in_addr *addr, const char **problem)
-{
-	struct addrinfo hints, *res;
-	int error;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_INET;
-	hints.ai_socktype = SOCK_DGRAM;
-	if ((error = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-		*problem = gai_strerror(error);
-		return -1;
-	}
-	if (res == NULL || res->ai_family != AF_INET ||
-	    res->ai_addrlen < sizeof(struct sockaddr_in)) {
-		if (res != NULL)
-			freeaddrinfo(res);
-		*problem = "no IPv4 address";
-		return -1;
-	}
-	memcpy(addr, &((struct sockaddr_in *)res->ai_addr)->sin_addr,
-	    sizeof *addr);
-	freeaddrinfo(res);
-	return 0;
-}
-
-/* Fill in a node's address from HOST: numeric IPv4 or a name. */
-static int
-conf_node_resolve(struct conf_parser *p, struct conf_node *n)
-{
-	const char *problem, *s;
-	struct in_addr in;
-
-	memset(&n->addr, 0, sizeof n->addr);
-	n->addr.sin_family = AF_INET;
-	n->addr.sin_port = htons(n->port);
-	if (inet_pton(AF_INET, n->host, &in) != 1) {
-		/* All digits and dots but not an address: say so. */
-		for (s = n->host; *s != '\0'; s++) {
-			if ((*s < '0' || *s > '9') && *s != '.')
-				break;
-		}
-		if (*s == '\0') {
-			conf_error(p, "bad IPv4 address \"%s\"", n->host);
-			return -1;
-		}
-		if (conf_resolver(n->host, &in, &problem) != 0) {
-			conf_error(
-			    p, "cannot resolve \"%s\": %s", n->host, problem);
-			return -1;
-		}
-	}
-	if (in.s_addr == htonl(INADDR_ANY)) {
-		conf_error(p, "%s is not a node address", n->host);
-		return -1;
-	}
-	n->addr.sin_addr = in;
-	return 0;
-}
-
-/* A port range a node claims on its address, for overlap messages. */
-struct conf_claim {
-	unsigned lo, hi;
-};
-
-static int
-conf_claims(const struct conf_node *n, struct conf_claim c[2])
-{
-	c[0].lo = n->port;
-	c[0].hi = (unsigned)n->port + CONF_HTTP_OFFSET;
-	if (n->http_port == 0)
-		return 1;
-	c[1].lo = c[1].hi = n->http_port;
-	return 2;
-}
-
-static void
-conf_claim_str(char *buf, size_t len, const struct conf_claim *c, int i)
-{
-	if (i == 0)
-		snprintf(buf, len, "ports %u..%u", c->lo, c->hi);
-	else
-		snprintf(buf, len, "http port %u", c->lo);
-}
-
-/* Check a new node against the ones before it and against itself. */
-static int
-conf_node_check(struct conf_parser *p, const struct conf_node *n)
-{
-	const struct conf *conf = p->conf;
-	const struct conf_node *o;
-	struct conf_claim nc[2], oc[2];
-	char addr[INET_ADDRSTRLEN], a[64], b[64];
-	int i, j, k, nn, on;
-
-	nn = conf_claims(n, nc);
-	if (nn == 2 && nc[1].lo >= nc[0].lo && nc[1].lo <= nc[0].hi) {
-		conf_claim_str(a, sizeof a, &nc[0], 0);
-		conf_error(p, "http port %u overlaps the node's own %s",
-		    n->http_port, a);
-		return -1;
-	}
-	for (k = 0; k < conf->nnodes; k++) {
-		o = &conf->nodes[k];
-		if (o->id == n->id) {
-			conf_error(p, "duplicate id %d (first on line %d)",
-			    n->id, o->line);
-			return -1;
-		}
-		if (o->addr.sin_addr.s_addr != n->addr.sin_addr.s_addr)
-			continue;
-		if (o->port == n->port) {
-			inet_ntop(
-			    AF_INET, &n->addr.sin_addr, addr, sizeof addr);
-			conf_error(p,
-			    "address %s:%u is already used by node %d", addr,
-			    n->port, o->id);
-			return -1;
-		}
-		on = conf_claims(o, oc);
-		for (i = 0; i < nn; i++) {
-			for (j = 0; j < on; j++) {
-				if (nc[i].hi < oc[j].lo || nc[i].lo > oc[j].hi)
-					continue;
-				conf_claim_str(a, sizeof a, &nc[i], i);
-				conf_claim_str(b, sizeof b, &oc[j], j);
-				conf_error(p, "%s overlap%s %s of node %d", a,
-				    i == 0 ? "" : "s", b, o->id);
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
-
-/* Parse a port number 1..max. */
-static int
-conf_parse_port(struct conf_parser *p, const char *what, const char *s,
-    unsigned max, uint16_t *out)
-{
-	const char *problem;
-	uint64_t v;
-
-	if (conf_parse_uint(s, max, &v, &problem) != 0) {
-		if (strcmp(problem, "not a number") == 0)
-			conf_error(p, "bad %s \"%s\"", what, s);
-		else
-			conf_error(p, "%s out of range (1..%u)", what, max);
-		return -1;
-	}
-	if (v == 0) {
-		conf_error(p, "%s out of range (1..%u)", what, max);
-		return -1;
-	}
-	*out = (uint16_t)v;
-	return 0;
-}
-
-/* node ID ROLE HOST:PORT [http PORT] */
-static int
-conf_parse_node(struct conf_parser *p, int argc, char **argv)
-{
-	struct conf *conf = p->conf;
-	struct conf_node n;
-	const char *problem;
-	char *colon;
-	uint64_t id;
-
-	memset(&n, 0, sizeof n);
-	n.line = p->line;
-	if (argc < 3) {
-		conf_error(p,
-		    "missing arguments (node ID ROLE HOST:PORT "
-		    "[http PORT])");
-		return -1;
-	}
-	if (argc > 5) {
-		conf_error(p, "too many arguments");
-		return -1;
-	}
-	if (conf_parse_uint(argv[0], CONF_MAX_ID, &id, &problem) != 0) {
-		if (strcmp(problem, "not a number") == 0)
-			conf_error(p, "bad id \"%s\"", argv[0]);
-		else
-			conf_error(p, "id out of range (0..%d)", CONF_MAX_ID);
-		return -1;
-	}
-	n.id = (int)id;
-
-	if (strcmp(argv[1], "gateway") == 0)
-		n.role = CONF_GATEWAY;
-	else if (strcmp(argv[1], "peer") == 0)
-		n.role = CONF_PEER;
-	else {
-		conf_error(p, "unknown role \"%s\" (gateway or peer)", argv[1]);
-		return -1;
-	}
-
-	if ((colon = strrchr(argv[2], ':')) == NULL) {
-		conf_error(p, "missing port in \"%s\" (HOST:PORT)", argv[2]);
-		return -1;
-	}
-	*colon = '\0';
-	if (*argv[2] == '\0') {
-		conf_error(p, "missing host before \":%s\"", colon + 1);
-		return -1;
-	}
-	if (strlen(argv[2]) >= sizeof n.host) {
-		conf_error(p, "host name too long (more than %zu bytes)",
-		    sizeof n.host - 1);
-		return -1;
-	}
-	memcpy(n.host, argv[2], strlen(argv[2]) + 1);
-	if (conf_parse_port(p, "port", colon + 1, CONF_MAX_PORT, &n.port) != 0)
-		return -1;
-
-	if (argc > 3) {
-		if (strcmp(argv[3], "http") != 0) {
-			conf_error(p, "unexpected \"%s\" (expected http PORT)",
-			    argv[3]);
-			return -1;
-		}
-		if (argc == 4) {
-			conf_error(p, "missing http port");
-			return -1;
-		}
-		if (n.role != CONF_GATEWAY) {
-			conf_error(p, "http port is only for a gateway");
-			return -1;
-		}
-		if (conf_parse_port(
-			p, "http port", argv[4], 65535, &n.http_port) != 0)
-			return -1;
-	} else if (n.role == CONF_GATEWAY)
-		n.http_port = CONF_DEFAULT_HTTP_PORT;
-
-	if (conf->nnodes >= CONF_MAX_NODES) {
-		conf_error(p, "too many nodes (at most %d)", CONF_MAX_NODES);
-		return -1;
-	}
-	if (conf_node_resolve(p, &n) != 0 || conf_node_check(p, &n) != 0)
-		return -1;
-
-	conf->nodes = xreallocarray(
-	    conf->nodes, (size_t)conf->nnodes + 1, sizeof *conf->nodes);
-	conf->nodes[conf->nnodes++] = n;
-	return 0;
-}
-
 /* Format the range of a numeric directive for messages. */
 static void
 conf_format_value(
     char *buf, size_t len, const struct conf_directive *d, int64_t v)
 {
 	if (d->type == CONF_T_DURATION)
-		conf_format_duration(buf, len, v);
+		conf_value_format_duration(buf, len, v);
 	else if (d->type == CONF_T_SIZE)
-		conf_format_size(buf, len, (uint64_t)v);
+		conf_value_format_size(buf, len, (uint64_t)v);
 	else
 		snprintf(buf, len, "%" PRId64, v);
 }
@@ -672,7 +254,7 @@ conf_parse_value(
 		*(uint64_t *)field = v;
 		return 0;
 	case CONF_T_INT:
-		if (conf_parse_uint(arg, (uint64_t)d->max, &v, &problem) != 0) {
+		if (conf_value_uint(arg, (uint64_t)d->max, &v, &problem) != 0) {
 			if (strcmp(problem, "out of range") == 0)
 				conf_error_range(p, d);
 			else
@@ -738,7 +320,7 @@ conf_parse_directive(struct conf_parser *p, int argc, char **argv)
 		return -1;
 	}
 	if (d->type == CONF_T_NODE)
-		return conf_parse_node(p, argc - 1, argv + 1);
+		return conf_node_parse(p, argc - 1, argv + 1);
 	if (p->seen[i] != 0) {
 		conf_error(
 		    p, "duplicate directive (first on line %d)", p->seen[i]);
@@ -831,8 +413,8 @@ conf_error_timers(struct conf_parser *p, const char *a, int64_t av,
 {
 	char as[32], bs[32];
 
-	conf_format_duration(as, sizeof as, av);
-	conf_format_duration(bs, sizeof bs, bv);
+	conf_value_format_duration(as, sizeof as, av);
+	conf_value_format_duration(bs, sizeof bs, bv);
 	if ((p->line = conf_seen(p, a)) != 0) {
 		p->directive = a;
 		conf_error(p, "%s must be %s %s (%s)", as, arel, b, bs);
@@ -1079,11 +661,11 @@ conf_print(const struct conf *conf, FILE *f)
 			snprintf(buf, sizeof buf, "%s", v ? "course" : "fast");
 			break;
 		case CONF_T_DURATION:
-			conf_format_duration(
+			conf_value_format_duration(
 			    buf, sizeof buf, *(const int64_t *)field);
 			break;
 		case CONF_T_SIZE:
-			conf_format_size(
+			conf_value_format_size(
 			    buf, sizeof buf, *(const uint64_t *)field);
 			break;
 		case CONF_T_INT:
