@@ -27,6 +27,12 @@
  *   listener is not polled for HTTPD_PAUSE_MS instead of spinning on a
  *   level-triggered readable listener. At most HTTPD_ACCEPT_BATCH accepts
  *   per wake-up, so a flood does not starve the connections already in.
+ * - A request refused before its body was read (413, 408, a bad head) is
+ *   answered, then the connection lingers: the write side is shut and
+ *   input is read and dropped until the client closes, for at most
+ *   HTTPD_LINGER_MS and HTTPD_LINGER_MAX bytes. Closing with unread input
+ *   would send a reset, and a client still sending its body would lose
+ *   the answer with its next write (curl reports no status at all).
  */
 #include "config.h"
 
@@ -56,12 +62,15 @@
 #define HTTPD_ACCEPT_BATCH 64 /* accepts per wake-up of the listener */
 #define HTTPD_PAUSE_MS 100 /* listener not polled after EMFILE & co. */
 #define HTTPD_WARN_MS 10000 /* at most one accept warning this often */
+#define HTTPD_LINGER_MS 2000 /* reading after a refusal, at most */
+#define HTTPD_LINGER_MAX (64 * 1024 * 1024) /* bytes dropped, at most */
 
 enum httpd_state {
 	HTTPD_ST_HEAD, /* waiting for a complete head */
 	HTTPD_ST_BODY, /* head parsed, waiting for the body */
 	HTTPD_ST_BUSY, /* the handler owes an answer */
-	HTTPD_ST_CLOSING /* answer queued, close once written */
+	HTTPD_ST_CLOSING, /* answer queued, close once written */
+	HTTPD_ST_LINGER /* refusal written: drop input until the client closes */
 };
 
 struct httpd_conn {
@@ -79,6 +88,8 @@ struct httpd_conn {
 	int64_t req_start; /* first byte of the request */
 	int processing;
 	int dead;
+	int linger; /* input may be left unread: linger after the answer */
+	size_t dropped; /* bytes read and dropped while lingering */
 	TAILQ_ENTRY(httpd_conn) entry; /* least recently answered first */
 };
 
@@ -165,8 +176,12 @@ httpd_conn_flush(struct httpd_conn *c)
 		c->last_active = ev_now(c->h->ev);
 	}
 	if (buf_len(&c->out) == 0 && c->state == HTTPD_ST_CLOSING) {
-		httpd_conn_close(c);
-		return -1;
+		if (!c->linger || shutdown(c->fd, SHUT_WR) == -1) {
+			httpd_conn_close(c);
+			return -1;
+		}
+		c->state = HTTPD_ST_LINGER;
+		c->last_active = ev_now(c->h->ev);
 	}
 	if (buf_len(&c->out) == 0)
 		buf_free(&c->out);
@@ -186,6 +201,8 @@ httpd_conn_events(struct httpd_conn *c)
 	if ((c->state == HTTPD_ST_HEAD || c->state == HTTPD_ST_BODY) &&
 	    buf_len(&c->out) < HTTPD_OUT_MAX)
 		events |= EV_READ;
+	if (c->state == HTTPD_ST_LINGER)
+		events |= EV_READ;
 	if (buf_len(&c->out) > 0)
 		events |= EV_WRITE;
 	ev_mod_fd(c->h->ev, c->fd, events);
@@ -203,8 +220,26 @@ httpd_conn_error(struct httpd_conn *c, int status)
 	http_write_response(&c->out, status, "text/plain", body, (size_t)n, 0,
 	    c->h->default_line);
 	c->state = HTTPD_ST_CLOSING;
+	c->linger = 1;
 	buf_free(&c->in);
 	httpd_conn_flush(c);
+}
+
+/* Read and drop what a refused client still sends; close at its end. */
+static void
+httpd_conn_linger(struct httpd_conn *c)
+{
+	char b[HTTPD_READ_SIZE];
+	ssize_t n;
+
+	while ((n = read(c->fd, b, sizeof b)) > 0) {
+		c->dropped += (size_t)n;
+		if (c->dropped > HTTPD_LINGER_MAX)
+			break;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	httpd_conn_close(c);
 }
 
 void
@@ -321,6 +356,10 @@ httpd_conn_io(struct ev *ev, int fd, int what, void *arg)
 	}
 	if (!(what & EV_READ))
 		return;
+	if (c->state == HTTPD_ST_LINGER) {
+		httpd_conn_linger(c);
+		return;
+	}
 	if (c->state != HTTPD_ST_HEAD && c->state != HTTPD_ST_BODY) {
 		if (what & EV_ERROR)
 			httpd_conn_close(c);
@@ -359,8 +398,9 @@ httpd_idlest(struct httpd *h)
 
 	TAILQ_FOREACH(c, &h->conns, entry)
 	{
-		if (c->state == HTTPD_ST_HEAD && buf_len(&c->out) == 0 &&
-		    !c->processing)
+		if ((c->state == HTTPD_ST_HEAD ||
+			c->state == HTTPD_ST_LINGER) &&
+		    buf_len(&c->out) == 0 && !c->processing)
 			return c;
 	}
 	return NULL;
@@ -493,6 +533,11 @@ httpd_sweep(struct ev *ev, void *arg)
 			continue;
 		if (c->state == HTTPD_ST_CLOSING) {
 			if (now - c->last_active > h->timeout)
+				httpd_conn_close(c);
+			continue;
+		}
+		if (c->state == HTTPD_ST_LINGER) {
+			if (now - c->last_active > HTTPD_LINGER_MS)
 				httpd_conn_close(c);
 			continue;
 		}

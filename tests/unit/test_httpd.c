@@ -2,7 +2,8 @@
  * test_httpd.c: the HTTP server against bad clients, on loopback sockets
  * and a fake clock: the connection budget, eviction at the budget, accept()
  * out of descriptors (paused, not spun), answers to a client that does not
- * read them (bounded), and idle connections timed out.
+ * read them (bounded), idle connections timed out, and a refused body:
+ * the answer reaches a client still sending it.
  */
 #include "config.h"
 
@@ -156,13 +157,15 @@ metric(struct httpd *h, const char *name)
 }
 
 static struct httpd *
-server(struct ev *ev)
+server_max_body(struct ev *ev, size_t max_body)
 {
 	struct http_limits lim;
 	struct httpd *h;
 	char *cause = NULL;
 
 	http_limits_default(&lim);
+	if (max_body != 0)
+		lim.max_body = max_body;
 	pick_port();
 	h = httpd_new(ev, &addr, &lim, TIMEOUT, handler, NULL, &cause);
 	if (h == NULL) {
@@ -170,6 +173,12 @@ server(struct ev *ev)
 		exit(1);
 	}
 	return h;
+}
+
+static struct httpd *
+server(struct ev *ev)
+{
+	return server_max_body(ev, 0);
 }
 
 static void
@@ -334,6 +343,81 @@ test_idle(struct ev *ev)
 	httpd_free(h);
 }
 
+/* Write all of n bytes of 'x' (the loop turning meanwhile); 0 or -1. */
+static int
+send_body(struct ev *ev, int fd, size_t n)
+{
+	static char chunk[8192];
+	ssize_t w;
+
+	memset(chunk, 'x', sizeof chunk);
+	while (n > 0) {
+		w = send(fd, chunk, n < sizeof chunk ? n : sizeof chunk,
+		    MSG_NOSIGNAL);
+		if (w == -1 && errno == EAGAIN) {
+			run(ev, 1);
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * A body over max-body is refused at its head with 413 while the client
+ * still sends it: closing with its bytes unread would reset the
+ * connection, and the client's next write would fail before it reads the
+ * answer. The server lingers instead, dropping input until the client's
+ * end (or HTTPD_LINGER_MS).
+ */
+static void
+test_refused_body(struct ev *ev)
+{
+	struct httpd *h = server_max_body(ev, 1024);
+	char b[4096];
+	size_t got = 0;
+	ssize_t n;
+	int c, i;
+
+	c = client();
+	say(c,
+	    "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n"
+	    "\r\n");
+	ok(send_body(ev, c, 100000) == 0, "the first 100 kB of the body go");
+	run(ev, 5);
+	ok(send_body(ev, c, 900000) == 0,
+	    "and, with the answer out, the rest (no reset)");
+	shutdown(c, SHUT_WR);
+	for (i = 0; i < 200 && got < sizeof b - 1; i++) {
+		run(ev, 1);
+		n = read(c, b + got, sizeof b - 1 - got);
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	b[got] = '\0';
+	ok(strncmp(b, "HTTP/1.1 413 ", 13) == 0, "the client reads the 413");
+	ok(strstr(b, "Connection: close\r\n") != NULL,
+	    "with Connection: close");
+	run(ev, 5);
+	is_int(httpd_nconns(h), 0, "closed at the client's end");
+	close(c);
+
+	/* A client that sends and never closes is let go after the linger. */
+	c = client();
+	say(c, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n");
+	run(ev, 5);
+	is_int(httpd_nconns(h), 1, "a refused client that keeps quiet lingers");
+	advance(ev, 2500);
+	advance(ev, 500);
+	is_int(httpd_nconns(h), 0, "for a bounded time");
+	close(c);
+	httpd_free(h);
+}
+
 int
 main(void)
 {
@@ -353,6 +437,7 @@ main(void)
 	test_emfile(ev);
 	test_no_reader(ev);
 	test_idle(ev);
+	test_refused_body(ev);
 	ev_free(ev);
 	return tap_done();
 }
