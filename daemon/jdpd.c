@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "node.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "wire.h"
 
 static void __attribute__((noreturn)) jdpd_usage(int status)
@@ -85,6 +86,7 @@ main(int argc, char **argv)
 	const char *path = NULL, *exec = NULL;
 	struct conf *conf;
 	struct node *node;
+	const struct conf_node *self;
 	uint8_t key[WIRE_KEY_LEN];
 	char *cause, *end;
 	long id = -1;
@@ -134,6 +136,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "jdpd: %s\n", cause);
 		free(cause);
 		return 1;
+	}
+	/* A node that runs jobs must not show them its secrets. */
+	if ((self = conf_find_node(conf, (int)id)) == NULL ||
+	    self->role == CONF_PEER) {
+		if (sandbox_check_secrets(conf, &cause) == -1) {
+			fprintf(stderr, "jdpd: %s\n", cause);
+			free(cause);
+			conf_free(conf);
+			return exec != NULL ? 2 : 1;
+		}
 	}
 	if (check) {
 		if (wire_key_load(conf->key_file, key, &cause) == -1) {

@@ -28,6 +28,8 @@
 #define RUNNER_CDS_FILE "harness.jsa"
 #define RUNNER_CDS_WAIT_MS 30000 /* writing the class-data archive */
 #define RUNNER_CS_HEAP_MIB 768ULL /* the compile server's heap */
+/* A run JVM's address space beyond heap and direct memory (RLIMIT_AS). */
+#define RUNNER_AS_EXTRA (640ULL << 20)
 
 /* Strings the arguments of a JVM point into. */
 struct runner_argbuf {
@@ -94,6 +96,8 @@ runner_jvm_args(struct runner *r, int compiler, int dump, const char **args,
 	args[n++] = "-Xms8m";
 	args[n++] = ab->direct;
 	args[n++] = "-XX:MaxMetaspaceSize=128m";
+	/* Reserved, 1 GiB by default: it would count against RLIMIT_AS. */
+	args[n++] = "-XX:CompressedClassSpaceSize=64m";
 	args[n++] = "-XX:ReservedCodeCacheSize=64m";
 	if (dump || r->cds) {
 		snprintf(ab->cds, sizeof ab->cds, "%s=%s/%s",
@@ -112,6 +116,7 @@ runner_jvm_args(struct runner *r, int compiler, int dump, const char **args,
 		args[n++] = "dump";
 	lim->memory = r->memory + r->memory / 2 + (128ULL << 20);
 	lim->pids = RUNNER_PIDS_MAX;
+	lim->as = r->memory + r->memory / 4 + RUNNER_AS_EXTRA;
 	lim->cpu_s = (int)(r->timeout_ms / 1000) * 2 + 30;
 	lim->fsize = RUNNER_FSIZE;
 	lim->nofile = RUNNER_NOFILE;

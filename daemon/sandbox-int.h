@@ -22,7 +22,7 @@ struct sandbox {
 	char *java; /* real path */
 	char *java_home;
 	char *jar; /* real path on the host */
-	char *binds[16]; /* extra read-only dirs */
+	char *binds[32]; /* read-only dirs (the same path inside) */
 	int nbinds;
 	char *links[8][2]; /* top-level symlinks */
 	int nlinks;

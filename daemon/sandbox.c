@@ -32,7 +32,13 @@
 #define SANDBOX_JAR "/jdp/jdp-runner.jar"
 #define SANDBOX_CDS "/jdp/cds"
 #define SANDBOX_NOBODY "65534"
+#define SANDBOX_TEST "/jdp/test" /* the probe's test(1) */
 #define SANDBOX_TMP_SIZE "67108864" /* bytes of the private /tmp */
+#define SANDBOX_SHM_SIZE "16777216" /* bytes of the private /dev/shm */
+#define SANDBOX_ARENAS "2" /* MALLOC_ARENA_MAX under RLIMIT_AS */
+#define SANDBOX_NBINDS                                                         \
+	((int)(sizeof((struct sandbox *)0)->binds /                            \
+	    sizeof((struct sandbox *)0)->binds[0]))
 #define SANDBOX_MAX_ARGS 128
 
 /* Run a command, wait; 0 if it exited 0, else -1 with its stderr. */
@@ -78,10 +84,13 @@ sandbox_run(char *const *argv, int seccomp_fd, char **err)
 	return -1;
 }
 
-/* Append the bwrap arguments (everything before the command). */
+/*
+ * Append the bwrap arguments (everything before the command); probe, if
+ * not NULL, is a host binary bound at SANDBOX_TEST.
+ */
 static int
 sandbox_bwrap_args(struct sandbox *sb, const char **argv, int n,
-    enum sandbox_mode mode, int tmp_size, int cds)
+    enum sandbox_mode mode, int tmp_size, int cds, int as, const char *probe)
 {
 	int i;
 
@@ -117,9 +126,13 @@ sandbox_bwrap_args(struct sandbox *sb, const char **argv, int n,
 	argv[n++] = "--setenv";
 	argv[n++] = "LANG";
 	argv[n++] = "C.UTF-8";
-	argv[n++] = "--ro-bind";
-	argv[n++] = "/usr";
-	argv[n++] = "/usr";
+	if (as) {
+		/* Else glibc's arenas take the address space threads need. */
+		argv[n++] = "--setenv";
+		argv[n++] = "MALLOC_ARENA_MAX";
+		argv[n++] = SANDBOX_ARENAS;
+	}
+	/* No /usr, /etc or /home: the JDK, libraries, and what they read. */
 	for (i = 0; i < sb->nlinks; i++) {
 		argv[n++] = "--symlink";
 		argv[n++] = sb->links[i][1];
@@ -143,9 +156,23 @@ sandbox_bwrap_args(struct sandbox *sb, const char **argv, int n,
 		argv[n++] = sb->cds;
 		argv[n++] = SANDBOX_CDS;
 	}
+	if (probe != NULL) {
+		argv[n++] = "--ro-bind";
+		argv[n++] = probe;
+		argv[n++] = SANDBOX_TEST;
+	}
 	argv[n++] = "--proc";
 	argv[n++] = "/proc";
 	argv[n++] = "--dev";
+	argv[n++] = "/dev";
+	/* /dev is an unbounded tmpfs: a small /dev/shm, the rest read-only. */
+	if (tmp_size) {
+		argv[n++] = "--size";
+		argv[n++] = SANDBOX_SHM_SIZE;
+		argv[n++] = "--tmpfs";
+		argv[n++] = "/dev/shm";
+	}
+	argv[n++] = "--remount-ro";
 	argv[n++] = "/dev";
 	if (tmp_size) {
 		argv[n++] = "--size";
@@ -169,20 +196,30 @@ sandbox_probe(
     struct sandbox *sb, enum sandbox_mode mode, int tmp_size, char **err)
 {
 	const char *argv[SANDBOX_MAX_ARGS];
+	char test[PATH_MAX];
 	int n, fd, rc;
 
 	if ((fd = sandbox_seccomp_fd(sb)) == -1) {
 		*err = xstrdup(strerror(errno));
 		return -1;
 	}
-	n = sandbox_bwrap_args(sb, argv, 0, mode, tmp_size, SANDBOX_CDS_NONE);
 	/* java -version is slow; what it needs being there is enough. */
-	argv[n++] = "/usr/bin/test";
-	argv[n++] = "-r";
-	argv[n++] = SANDBOX_JAR;
-	argv[n++] = "-a";
-	argv[n++] = "-x";
-	argv[n++] = sb->java;
+	if (realpath("/usr/bin/test", test) != NULL ||
+	    realpath("/bin/test", test) != NULL) {
+		n = sandbox_bwrap_args(
+		    sb, argv, 0, mode, tmp_size, SANDBOX_CDS_NONE, 0, test);
+		argv[n++] = SANDBOX_TEST;
+		argv[n++] = "-r";
+		argv[n++] = SANDBOX_JAR;
+		argv[n++] = "-a";
+		argv[n++] = "-x";
+		argv[n++] = sb->java;
+	} else {
+		n = sandbox_bwrap_args(
+		    sb, argv, 0, mode, tmp_size, SANDBOX_CDS_NONE, 0, NULL);
+		argv[n++] = sb->java;
+		argv[n++] = "-version";
+	}
 	argv[n] = NULL;
 	rc = sandbox_run((char *const *)argv, fd, err);
 	close(fd);
@@ -210,18 +247,43 @@ sandbox_nobody_reads(const char *jar)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* Mirror the host's top-level symlinks (/lib -> usr/lib) and dirs. */
+/* Bind a host directory read-only at the same path, if it is one. */
+static void
+sandbox_add_bind(struct sandbox *sb, const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int i;
+
+	if (realpath(dir, path) == NULL || stat(path, &st) == -1 ||
+	    !S_ISDIR(st.st_mode) || sb->nbinds >= SANDBOX_NBINDS)
+		return;
+	for (i = 0; i < sb->nbinds; i++)
+		if (strcmp(sb->binds[i], path) == 0)
+			return;
+	sb->binds[sb->nbinds++] = xstrdup(path);
+}
+
+/*
+ * What a JVM needs of the host, and nothing more (no /usr as a whole, no
+ * /usr/local, no /etc, no /home): the top-level library links or dirs
+ * (/lib -> usr/lib), the system library dirs, the locales, the JDK
+ * (java.home, real path) and its configuration in /etc/java*.
+ */
 static void
 sandbox_find_layout(struct sandbox *sb)
 {
 	static const char *const tops[] = {
-	    "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", NULL};
+	    "/lib", "/lib32", "/lib64", "/libx32", NULL};
+	static const char *const libs[] = {
+	    "/usr/lib32", "/usr/lib64", "/usr/libx32", NULL};
 	const char *const *t;
-	char target[PATH_MAX];
+	char target[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 	ssize_t n;
 	DIR *d;
 	struct dirent *de;
+	int found = 0;
 
 	for (t = tops; *t != NULL; t++) {
 		if (lstat(*t, &st) == -1)
@@ -237,23 +299,35 @@ sandbox_find_layout(struct sandbox *sb)
 		} else if (S_ISDIR(st.st_mode) && sb->ndirs < 8)
 			sb->dirs[sb->ndirs++] = xstrdup(*t);
 	}
-	/* Debian's JDK keeps its configuration in /etc/java-NN-openjdk. */
-	if ((d = opendir("/etc")) != NULL) {
-		while ((de = readdir(d)) != NULL && sb->nbinds < 14) {
-			if (strncmp(de->d_name, "java", 4) != 0)
+	/* Debian's multiarch dirs (x86_64-linux-gnu), else lib64, else lib. */
+	if ((d = opendir("/usr/lib")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strstr(de->d_name, "-linux-") == NULL)
 				continue;
-			xasprintf(
-			    &sb->binds[sb->nbinds], "/etc/%s", de->d_name);
-			if (stat(sb->binds[sb->nbinds], &st) == 0 &&
-			    S_ISDIR(st.st_mode))
-				sb->nbinds++;
-			else
-				free(sb->binds[sb->nbinds]);
+			snprintf(path, sizeof path, "/usr/lib/%s", de->d_name);
+			sandbox_add_bind(sb, path);
+			found = 1;
 		}
 		closedir(d);
 	}
-	if (strncmp(sb->java_home, "/usr/", 5) != 0)
-		sb->binds[sb->nbinds++] = xstrdup(sb->java_home);
+	for (t = libs; *t != NULL; t++)
+		if (lstat(*t, &st) == 0 && S_ISDIR(st.st_mode)) {
+			sandbox_add_bind(sb, *t);
+			found |= strcmp(*t, "/usr/lib64") == 0;
+		}
+	sandbox_add_bind(sb, found ? "/usr/lib/locale" : "/usr/lib");
+	/* Debian's JDK keeps its configuration in /etc/java-NN-openjdk. */
+	if ((d = opendir("/etc")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "java", 4) != 0)
+				continue;
+			snprintf(path, sizeof path, "/etc/%s", de->d_name);
+			sandbox_add_bind(sb, path);
+		}
+		closedir(d);
+	}
+	if (sb->java_home != NULL)
+		sandbox_add_bind(sb, sb->java_home);
 }
 
 /* Find java and the jar; real paths, since symlinks may lead outside. */
@@ -364,6 +438,105 @@ sandbox_new(const struct conf *conf, char **cause)
 	    cg);
 	log_info("runner: sandbox: %s", sb->desc);
 	return sb;
+}
+
+/* May a process with these ids read (mode 4) or search (1) st's file? */
+static int
+sandbox_may(const struct stat *st, int mode, uid_t uid, gid_t gid,
+    const gid_t *groups, int ngroups)
+{
+	int i, in = st->st_gid == gid;
+
+	if (st->st_uid == uid)
+		return (st->st_mode & (mode << 6)) != 0;
+	for (i = 0; i < ngroups && !in; i++)
+		in = st->st_gid == groups[i];
+	if (in)
+		return (st->st_mode & (mode << 3)) != 0;
+	return (st->st_mode & mode) != 0;
+}
+
+int
+sandbox_readable(const char *root, const char *path, uid_t uid, gid_t gid,
+    const gid_t *groups, int ngroups)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(root), i;
+
+	if (strlen(path) >= sizeof dir || strncmp(path, root, len) != 0 ||
+	    (path[len] != '/' && path[len] != '\0'))
+		return 0;
+	/* Every directory from root down to path's own. */
+	for (i = len; path[i] != '\0'; i++) {
+		if (path[i] != '/')
+			continue;
+		memcpy(dir, path, i);
+		dir[i] = '\0';
+		if (stat(dir, &st) == -1 ||
+		    !sandbox_may(&st, 1, uid, gid, groups, ngroups))
+			return 0;
+	}
+	return stat(path, &st) == 0 &&
+	    sandbox_may(&st, 4, uid, gid, groups, ngroups);
+}
+
+/*
+ * Is file (a configured secret) readable inside the sandbox? Jobs run with
+ * jdpd's own ids (uid 65534 inside is jdpd's uid outside), without
+ * capabilities; a file is there if it is under something bound. Returns
+ * 0, or -1 with *cause set.
+ */
+static int
+sandbox_check_secret(
+    struct sandbox *sb, const char *directive, const char *file, char **cause)
+{
+	gid_t groups[NGROUPS_MAX];
+	char path[PATH_MAX];
+	const char *roots[SANDBOX_NBINDS + 8 + 1];
+	int i, n = 0, ngroups;
+
+	if (file == NULL || realpath(file, path) == NULL)
+		return 0; /* loading it says what is wrong */
+	for (i = 0; i < sb->nbinds; i++)
+		roots[n++] = sb->binds[i];
+	for (i = 0; i < sb->ndirs; i++)
+		roots[n++] = sb->dirs[i];
+	if (sb->jar != NULL)
+		roots[n++] = sb->jar;
+	if ((ngroups = getgroups(NGROUPS_MAX, groups)) == -1)
+		ngroups = 0;
+	for (i = 0; i < n; i++) {
+		if (!sandbox_readable(
+			roots[i], path, geteuid(), getegid(), groups, ngroups))
+			continue;
+		xasprintf(cause,
+		    "%s %s: jobs could read it: %s is bound into the job "
+		    "sandbox; keep the file outside it (such as in /etc/jdp)",
+		    directive, file, roots[i]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sandbox_check_secrets(const struct conf *conf, char **cause)
+{
+	struct sandbox *sb;
+	char *err = NULL;
+	int rc;
+
+	sb = xcalloc(1, sizeof *sb);
+	/* Without java or the jar, the runner says so; check the rest. */
+	if (sandbox_find_java(sb, conf, &err) == -1)
+		free(err);
+	sandbox_find_layout(sb);
+	rc = sandbox_check_secret(
+		 sb, "cluster-key-file", conf->key_file, cause) == -1 ||
+	    sandbox_check_secret(
+		sb, "api-token-file", conf->api_token_file, cause) == -1;
+	sandbox_free(sb);
+	return rc ? -1 : 0;
 }
 
 /* Remove a directory and the files in it (the class-data directory). */
@@ -483,6 +656,19 @@ sandbox_cds(struct sandbox *sb, const char **host)
 	return SANDBOX_CDS;
 }
 
+/*
+ * Does the process get RLIMIT_AS? Only without its memory or pids cgroup:
+ * then the address space bounds both memory and threads (each needs its
+ * stack in it); see RUNNER.md.
+ */
+static int
+sandbox_as(const struct sandbox *sb, const struct sandbox_limits *lim,
+    const struct sandbox_proc *p)
+{
+	return lim->as != 0 &&
+	    (p->cg[0] == NULL || (sb->cg == SANDBOX_CG_V1 && p->cg[1] == NULL));
+}
+
 /* In the child: limits, then exec. Never returns. */
 static void __attribute__((noreturn))
 sandbox_child(struct sandbox *sb, const char *const *argv, const int fds[4],
@@ -526,6 +712,12 @@ sandbox_child(struct sandbox *sb, const char *const *argv, const int fds[4],
 		rl.rlim_cur = rl.rlim_max = (rlim_t)lim->nofile;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (sandbox_as(sb, lim, p)) {
+		rl.rlim_cur = rl.rlim_max = lim->as;
+		setrlimit(RLIMIT_AS, &rl);
+		if (sb->mode == SANDBOX_NONE)
+			setenv("MALLOC_ARENA_MAX", SANDBOX_ARENAS, 1);
+	}
 	if (sb->mode == SANDBOX_NONE && sb->nobody) {
 		if (chdir("/tmp") == -1 || setgroups(0, NULL) == -1 ||
 		    setgid(65534) == -1 || setuid(65534) == -1) {
@@ -553,20 +745,21 @@ sandbox_spawn(struct sandbox *sb, const char *const *args, const int fds[4],
 
 	memset(p, 0, sizeof *p);
 	p->pidfd = -1;
+	if (lim->cgroup && sb->cg != SANDBOX_CG_NONE)
+		sandbox_cg_make(sb, lim, p);
 	if (sb->mode != SANDBOX_NONE) {
 		if ((filter = sandbox_seccomp_fd(sb)) == -1) {
 			xasprintf(cause, "seccomp pipe: %s", strerror(errno));
+			sandbox_release(sb, p);
 			return -1;
 		}
-		n = sandbox_bwrap_args(
-		    sb, argv, 0, sb->mode, sb->tmp_size, lim->cds);
+		n = sandbox_bwrap_args(sb, argv, 0, sb->mode, sb->tmp_size,
+		    lim->cds, sandbox_as(sb, lim, p), NULL);
 	}
 	argv[n++] = sb->java;
 	for (i = 0; args[i] != NULL && n < SANDBOX_MAX_ARGS - 1; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	if (lim->cgroup && sb->cg != SANDBOX_CG_NONE)
-		sandbox_cg_make(sb, lim, p);
 
 	if ((pid = fork()) == -1) {
 		xasprintf(cause, "fork: %s", strerror(errno));

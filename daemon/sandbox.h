@@ -35,6 +35,7 @@ struct sandbox_limits {
 	int nofile; /* RLIMIT_NOFILE */
 	int cgroup; /* put it in a cgroup of its own */
 	int cds; /* SANDBOX_CDS_*: bind the class-data directory */
+	uint64_t as; /* RLIMIT_AS, bytes, if no memory or pids cgroup */
 };
 
 /* How the private class-data-sharing directory is bound (sandbox_cds). */
@@ -57,6 +58,19 @@ struct sandbox_proc {
  * bwrap is missing or unusable and allow-unsandboxed is off.
  */
 struct sandbox *sandbox_new(const struct conf *, char **);
+/*
+ * 0 if neither the cluster key file nor the API token file of the
+ * configuration lies in a directory bound into the job sandbox where a job
+ * could read it; else -1 with *cause naming the file (caller frees).
+ */
+int sandbox_check_secrets(const struct conf *, char **);
+/*
+ * 1 if path (a real path at or below the directory root) can be read by a
+ * process with these ids and no capabilities: search permission on root
+ * and every directory below it on the way, read permission on path.
+ */
+int sandbox_readable(
+    const char *, const char *, uid_t, gid_t, const gid_t *, int);
 /* Remove our cgroups and free. Processes must have been reaped. */
 void sandbox_free(struct sandbox *);
 /* The chosen mode. */

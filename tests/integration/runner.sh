@@ -73,6 +73,24 @@ like "$out" 'runner-jar: /nonexistent/jdp-runner.jar' "naming the jar"
 out=$("$JDPD" -c "$T/jdp.conf" --exec "$T/missing.java" 2>&1)
 is $? 2 "a missing job file is a usage error (exit 2)"
 
+# A key file where jobs could read it (here: inside the JDK, which is bound
+# into every sandbox; a stand-in java suffices, nothing runs): refused.
+mkdir -p "$T/jdk/bin"
+cp /bin/true "$T/jdk/bin/java"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/jdk/cluster.key"
+chmod 600 "$T/jdk/cluster.key"
+sed -e "s|^cluster-key-file .*|cluster-key-file $T/jdk/cluster.key|" \
+    -e "\$a java $T/jdk/bin/java" "$T/jdp.conf" >"$T/exposed.conf"
+want="jdpd: cluster-key-file $T/jdk/cluster.key: jobs could read it: $T/jdk is bound into the job sandbox"
+out=$("$JDPD" -c "$T/exposed.conf" -n 2>&1 >/dev/null)
+is $? 1 "jdpd -n refuses a key file the sandbox could read (exit 1)"
+like "$out" "^$want" "naming the file and where it is bound"
+out=$(timeout 60 "$JDPD" -c "$T/exposed.conf" -i 1 -f 2>&1)
+is "$?:$out" "1:$want; keep the file outside it (such as in /etc/jdp)" \
+    "jdpd -i refuses to start with it"
+out=$("$JDPD" -c "$T/exposed.conf" --exec "$J/Hello.java" 2>&1)
+is $? 2 "jdpd --exec refuses too (a setup error, exit 2)"
+
 cp "$T/jdp.conf" "$T/unsandboxed.conf"
 echo "allow-unsandboxed yes" >>"$T/unsandboxed.conf"
 JDP_BWRAP=/nonexistent/bwrap run "$J/Hello.java" "$T/unsandboxed.conf"
@@ -215,12 +233,64 @@ if [ "$SANDBOX" = bwrap ]; then
 	[ -e /jdp-test ] || [ -e /etc/jdp-test ] || [ -e /usr/jdp-test ] ||
 	    [ -e /tmp/jdp-test ]
 	ok $((! $?)) "nothing it wrote reached the host"
+	# A key under a default install's sysconfdir (/usr/local/etc/jdp):
+	# /usr is not bound, only the JDK and the libraries.
+	if S=$(mktemp -d /usr/local/etc/jdp-test.XXXXXX 2>/dev/null); then
+		echo "jdp-secret" >"$S/cluster.key"
+		chmod 755 "$S"
+		chmod 644 "$S/cluster.key"
+		sed "s|SECRET|$S/cluster.key|" "$J/ReadSecret.java" \
+		    >"$T/ReadSecret.java"
+		run "$T/ReadSecret.java"
+		rm -rf "$S"
+		is "$RC:$OUT" "0:blocked NoSuchFileException" \
+		    "a job cannot read a key under /usr/local/etc"
+	else
+		skip "a key under /usr/local/etc" "cannot write there"
+		skip "a job cannot read it" "cannot write there"
+	fi
+	run "$J/ShmFlood.java"
+	is "$RC:$OUT" "0:shm=16MiB stopped dev=blocked" \
+	    "a /dev/shm flood stops at 16 MiB; /dev itself is read-only"
 else
 	for d in "no network" "no /etc/shadow" "writes only /tmp" \
-	    "nothing reaches the host"; do
+	    "nothing reaches the host" "no key under /usr/local/etc" \
+	    "the key is not there" "/dev/shm is bounded" \
+	    "/dev/shm is bounded"; do
 		skip "sandbox: $d" "bubblewrap does not work here"
 	done
 fi
+
+# Without cgroups (JDP_CGROUP=none, for tests only), RLIMIT_AS bounds
+# memory and threads instead.
+run "$J/Limits.java"
+if [ "$PIDS_LIMIT" = 1 ]; then
+	is "$OUT" "as=unlimited" "with cgroups, no address-space limit"
+else
+	like "$OUT" "^as=[0-9]+$" "without a pids cgroup, an address-space limit"
+fi
+export JDP_CGROUP=none
+run "$J/Limits.java"
+like "$RC:$OUT" "^0:as=[0-9]+$" "without cgroups: an address-space limit"
+run "$J/ThreadBomb.java"
+like "$RC:$OUT" "^0:stopped after [0-9]+ threads$" \
+    "without cgroups: threads without end are stopped"
+n=$(printf '%s' "$OUT" | sed -n 's/^stopped after \([0-9]*\) threads$/\1/p')
+ok $((${n:-100000} > 1000)) "... after at most 1000 (${n:-none})"
+run "$J/Hog.java"
+is "$RC:$LINE1" "1:Memory limit exceeded (200 MiB)" \
+    "without cgroups: allocating without end: memory limit"
+if [ "$SANDBOX" = bwrap ]; then
+	run "$J/ShmFlood.java"
+	is "$RC:$OUT" "0:shm=16MiB stopped dev=blocked" \
+	    "without cgroups: /dev/shm is bounded"
+else
+	skip "without cgroups: /dev/shm is bounded" "no bubblewrap here"
+	skip "without cgroups: no process left behind" "no bubblewrap here"
+fi
+run "$J/Hello.java"
+is "$RC:$OUT" "0:Hello 42" "without cgroups: an ordinary job after those"
+unset JDP_CGROUP
 
 # The same ordinary job still works after all of that.
 run "$J/Hello.java"

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
@@ -28,6 +29,7 @@
 #include "ev.h"
 #include "runner.h"
 #include "runner-int.h"
+#include "sandbox.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -562,6 +564,83 @@ test_metrics_text(void)
 	buf_free(&m);
 }
 
+/*
+ * sandbox_readable, the start-up check's question: could a process with
+ * these ids and no capabilities read a file below a bound directory?
+ */
+static void
+test_sandbox_readable(void)
+{
+	char root[] = "/tmp/jdp-readable.XXXXXX", sub[64], file[80], near[80];
+	char neardir[64];
+	const gid_t grp = 4242;
+	uid_t me = geteuid();
+	gid_t mygid = getegid();
+	FILE *f;
+
+	if (mkdtemp(root) == NULL) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	chmod(root, 0755);
+	snprintf(sub, sizeof sub, "%s/sub", root);
+	snprintf(file, sizeof file, "%s/key", sub);
+	snprintf(neardir, sizeof neardir, "%sx", root);
+	snprintf(near, sizeof near, "%s/key", neardir);
+	mkdir(sub, 0755);
+	mkdir(neardir, 0755);
+	if ((f = fopen(file, "w")) != NULL) {
+		fputs("secret\n", f);
+		fclose(f);
+	}
+	if ((f = fopen(near, "w")) != NULL)
+		fclose(f);
+	chmod(near, 0644);
+	chmod(file, 0600);
+	ok(sandbox_readable(root, file, me, mygid, NULL, 0),
+	    "mode 0600: its owner (jdpd's own uid, as jobs run) reads it");
+	ok(!sandbox_readable(root, file, 65534, 65534, NULL, 0),
+	    "mode 0600: another uid does not");
+	chmod(file, 0644);
+	ok(sandbox_readable(root, file, 65534, 65534, NULL, 0),
+	    "mode 0644: anyone reads it");
+	chmod(sub, 0700);
+	ok(!sandbox_readable(root, file, 65534, 65534, NULL, 0),
+	    "mode 0644 in a 0700 directory: another uid cannot reach it");
+	chmod(sub, 0711);
+	ok(sandbox_readable(root, file, 65534, 65534, NULL, 0),
+	    "... in a 0711 directory it can");
+	chmod(root, 0700);
+	ok(!sandbox_readable(root, file, 65534, 65534, NULL, 0),
+	    "the bound directory's own mode counts too");
+	chmod(root, 0755);
+	chmod(file, 0000);
+	ok(!sandbox_readable(root, file, me, mygid, NULL, 0),
+	    "mode 0000: not even its owner (jobs have no capabilities)");
+	chmod(file, 0640);
+	if (me == 0 && chown(file, 0, grp) == 0) {
+		ok(sandbox_readable(root, file, 65534, 65534, &grp, 1),
+		    "mode 0640: a member of its group reads it");
+		ok(!sandbox_readable(root, file, 65534, 65534, NULL, 0),
+		    "... others do not");
+	} else {
+		ok(1, "group member # SKIP not root: cannot chown");
+		ok(1, "group other # SKIP not root: cannot chown");
+	}
+	chmod(file, 0644);
+	ok(sandbox_readable(file, file, 65534, 65534, NULL, 0),
+	    "a file bound by itself (the jar)");
+	ok(!sandbox_readable(sub, near, me, mygid, NULL, 0),
+	    "a path outside the bound directory is not in the sandbox");
+	ok(!sandbox_readable(root, near, me, mygid, NULL, 0),
+	    "nor one that only shares its name's prefix");
+	unlink(file);
+	unlink(near);
+	rmdir(sub);
+	rmdir(neardir);
+	rmdir(root);
+}
+
 int
 main(void)
 {
@@ -588,6 +667,7 @@ main(void)
 	is_str(proto_result_status_name(PROTO_RESULT_MEMORY_LIMIT),
 	    "memory_limit", "status names are the API's");
 	test_metrics_text();
+	test_sandbox_readable();
 
 	ev = ev_new();
 	r = runner_start("job-timeout 8s\nrun-pool 2\nqueue-max 6\n", &conf);
