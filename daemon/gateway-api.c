@@ -324,14 +324,22 @@ gateway_api_http(struct httpd_conn *c, const struct http_request *req,
 {
 	struct gateway *g = arg;
 	int classic = http_path_is(req, "/compileandrun");
+	int job = classic || http_path_is(req, "/v1/run");
 
-	if (!classic && !http_path_is(req, "/v1/run")) {
+	/*
+	 * With a token, only /health and /cluster-info are open to anyone on
+	 * the public port: logs, metrics and any other node path need it.
+	 */
+	if (!job &&
+	    (http_path_is(req, "/health") ||
+		http_path_is(req, "/cluster-info") ||
+		gateway_api_authorized(g, req))) {
 		g->fallback(c, req, body, len, g->fallback_arg);
 		return;
 	}
 	if (!gateway_api_authorized(g, req)) {
 		g->unauthorized++;
-		if (classic)
+		if (!job || classic)
 			gateway_api_reply_plain(c, 401, GW_CTYPE_TEXT,
 			    GW_UNAUTHORIZED "\n", GW_CHALLENGE);
 		else
