@@ -175,7 +175,7 @@ gateway_api_submit(struct gateway *g, struct httpd_conn *c, enum gw_kind kind,
 	proto_work_encode(&work, pw);
 	hash_sha256(buf_data(&work), buf_len(&work), key);
 	if ((hit = cache_get(g->cache, key, &len)) != NULL &&
-	    proto_result_decode(hit, len, &pr) == 0) {
+	    proto_result_decode(hit, len, &pr) == 0 && gateway_cacheable(&pr)) {
 		gateway_api_reply_result(g, c, kind, 0, &pr, 1, 0);
 		buf_free(&work);
 		return;
@@ -187,10 +187,20 @@ gateway_api_submit(struct gateway *g, struct httpd_conn *c, enum gw_kind kind,
 		buf_free(&work);
 		return;
 	}
+	/* One request always gets in, so no body is refused for good. */
+	if (g->nreqs > 0 && g->bytes + buf_len(&work) > g->conf->inflight_max) {
+		g->inflight_full++;
+		gateway_api_reply_unavailable(g, c, kind,
+		    "Server busy: too many request bytes in flight "
+		    "(inflight-max)\n");
+		buf_free(&work);
+		return;
+	}
 	r = gateway_req_new(g);
 	r->kind = kind;
 	r->ticket = httpd_ticket(c);
 	r->work = work;
+	g->bytes += buf_len(&work);
 	memcpy(r->key, key, HASH_LEN);
 	r->cacheable = 1;
 	log_debug("request %llx (%s), %zu bytes of source",
