@@ -342,7 +342,7 @@ gateway_tick(struct ev *ev, void *arg)
 				    "the cluster did not answer in time", NULL);
 			gateway_req_free(g, r);
 		} else if (r->state == GW_SENT && now - r->sent_at >= resend) {
-			/* Lost somewhere: the same id again, never twice run. */
+			/* Lost somewhere: the same id again, attached there. */
 			gateway_req_hold(g, r);
 		}
 	}
