@@ -30,6 +30,8 @@
 #include "conf.h"
 #include "conf-int.h"
 #include "log.h"
+#include "proto.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 #define CONF_MAX_FIELDS 8
@@ -61,6 +63,20 @@ struct conf_directive {
 #define CONF_MIB (CONF_KIB * 1024)
 #define CONF_GIB (CONF_MIB * 1024)
 
+/*
+ * What one frame can carry (WIRE_MAX_PAYLOAD): a WORK payload is the body's
+ * source and stdin plus PROTO_WORK_MIN_LEN bytes, a RESULT payload the
+ * result, stdout and stderr (each at most job-output-max) plus
+ * PROTO_RESULT_MIN_LEN; the maxima leave room for error texts.
+ */
+#define CONF_MAX_BODY_MAX (63 * CONF_MIB)
+#define CONF_OUTPUT_MAX_MAX (16 * CONF_MIB)
+_Static_assert(CONF_MAX_BODY_MAX + PROTO_WORK_MIN_LEN <= WIRE_MAX_PAYLOAD,
+    "max-body must fit a WORK frame");
+_Static_assert(
+    3 * CONF_OUTPUT_MAX_MAX + PROTO_RESULT_MIN_LEN <= WIRE_MAX_PAYLOAD,
+    "job-output-max must fit a RESULT frame");
+
 /* In the order conf_print writes them. */
 static const struct conf_directive conf_directives[] = {
     {"node", CONF_T_NODE, 0, 0, 0},
@@ -79,17 +95,19 @@ static const struct conf_directive conf_directives[] = {
     {"job-memory", CONF_T_SIZE, CONF_OFF(job_memory), 16 * CONF_MIB,
 	1024 * CONF_GIB},
     {"job-output-max", CONF_T_SIZE, CONF_OFF(job_output_max), CONF_KIB,
-	CONF_GIB},
+	CONF_OUTPUT_MAX_MAX},
     {"java", CONF_T_PATH, CONF_OFF(java), 0, 0},
     {"runner-jar", CONF_T_PATH, CONF_OFF(runner_jar), 0, 0},
     {"run-pool", CONF_T_INT, CONF_OFF(run_pool), 0, 64},
     {"allow-unsandboxed", CONF_T_BOOL, CONF_OFF(allow_unsandboxed), 0, 1},
     {"job-mode", CONF_T_JOBMODE, CONF_OFF(job_mode), 0, 0},
     {"cache-size", CONF_T_SIZE, CONF_OFF(cache_size), 0, 1024 * CONF_GIB},
-    {"max-body", CONF_T_SIZE, CONF_OFF(max_body), CONF_KIB, CONF_GIB},
+    {"max-body", CONF_T_SIZE, CONF_OFF(max_body), CONF_KIB, CONF_MAX_BODY_MAX},
     {"request-wait", CONF_T_DURATION, CONF_OFF(request_wait), 0,
 	3600 * CONF_SEC},
     {"queue-max", CONF_T_INT, CONF_OFF(queue_max), 1, 1048576},
+    {"inflight-max", CONF_T_SIZE, CONF_OFF(inflight_max), CONF_KIB,
+	1024 * CONF_GIB},
     {"client-timeout", CONF_T_DURATION, CONF_OFF(client_timeout), CONF_SEC,
 	3600 * CONF_SEC},
     {"api-token-file", CONF_T_PATH, CONF_OFF(api_token_file), 0, 0},
@@ -187,14 +205,30 @@ conf_format_value(
 		snprintf(buf, len, "%" PRId64, v);
 }
 
+/* Why a directive's maximum is what it is, when it is not arbitrary. */
+static const char *
+conf_range_why(const struct conf_directive *d)
+{
+	if (strcmp(d->name, "max-body") == 0)
+		return "a WORK frame carries at most 64M";
+	if (strcmp(d->name, "job-output-max") == 0)
+		return "a RESULT frame carries its result, stdout and stderr "
+		       "in 64M";
+	return NULL;
+}
+
 static void
 conf_error_range(struct conf_parser *p, const struct conf_directive *d)
 {
+	const char *why = conf_range_why(d);
 	char lo[32], hi[32];
 
 	conf_format_value(lo, sizeof lo, d, d->min);
 	conf_format_value(hi, sizeof hi, d, d->max);
-	conf_error(p, "out of range (%s..%s)", lo, hi);
+	if (why != NULL)
+		conf_error(p, "out of range (%s..%s; %s)", lo, hi, why);
+	else
+		conf_error(p, "out of range (%s..%s)", lo, hi);
 }
 
 /* Parse a one-argument directive into its field. */
@@ -503,6 +537,7 @@ conf_set_defaults(struct conf *conf)
 	conf->max_body = 16 * CONF_MIB;
 	conf->request_wait = 30 * CONF_SEC;
 	conf->queue_max = 1024;
+	conf->inflight_max = 256 * CONF_MIB;
 	conf->client_timeout = 30 * CONF_SEC;
 
 	conf->log_dir = xstrdup(JDP_LOCALSTATEDIR "/log/jdp");

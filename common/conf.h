@@ -77,6 +77,7 @@ struct conf {
 	uint64_t max_body; /* bytes */
 	int64_t request_wait; /* ms to hold without a leader */
 	int queue_max; /* requests waiting or running */
+	uint64_t inflight_max; /* bytes of requests and results held */
 	int64_t client_timeout; /* ms idle before close */
 	char *api_token_file; /* bearer token for jobs; NULL: none needed */
 

@@ -136,7 +136,7 @@ proto_work_decode(const uint8_t *p, size_t len, struct proto_work *w)
 void
 proto_result_encode(struct buf *b, const struct proto_result *r)
 {
-	wire_put_u8(b, r->status);
+	wire_put_u8(b, r->status | (r->flags & PROTO_RESULT_F_TRANSIENT));
 	wire_put_u16(b, r->node);
 	wire_put_u32(b, r->compile_ms);
 	wire_put_u32(b, r->run_ms);
@@ -160,6 +160,8 @@ proto_result_decode(const uint8_t *p, size_t len, struct proto_result *r)
 	if (wire_get_bytes(&rd, &r->err, &r->err_len) == -1 ||
 	    wire_rd_left(&rd) != 0)
 		return -1;
+	r->flags = r->status & PROTO_RESULT_F_TRANSIENT;
+	r->status &= ~PROTO_RESULT_F_TRANSIENT;
 	if (r->status >= PROTO_RESULT_NSTATUS)
 		return -1;
 	return 0;

@@ -6,7 +6,8 @@
  *
  * Version history (WIRE_VERSION in wire.h):
  *	1	first version: election, gossip and work messages (RESULT
- *		status 7, not_ready, added before the first release).
+ *		status 7, not_ready, and the status byte's top bit,
+ *		PROTO_RESULT_F_TRANSIENT, added before the first release).
  *
  * Types are numbered in blocks:
  *	1-15	election (UDP)
@@ -139,7 +140,8 @@ int proto_gossip_decode(const uint8_t *, size_t, struct proto_gossip *);
  * RESULT payload, a finished job (follower->leader, leader->gateway):
  *
  *	offset	size	field
- *	0	1	status		enum proto_result_status
+ *	0	1	status		enum proto_result_status, ORed with
+ *					PROTO_RESULT_F_TRANSIENT
  *	1	2	node		id of the follower that ran the job
  *	3	4	compile_ms
  *	7	4	run_ms
@@ -184,6 +186,12 @@ enum proto_result_status {
 	PROTO_RESULT_NOT_READY = 7
 };
 #define PROTO_RESULT_NSTATUS 8
+/*
+ * In the status byte: the failure is the machinery's, not the job's own
+ * answer (the compile server died under it, ...): the same job may well
+ * succeed again, so the gateway never caches it (docs/WORK.md).
+ */
+#define PROTO_RESULT_F_TRANSIENT 0x80
 
 /* Spans point into the decoded payload. */
 struct proto_work {
@@ -197,6 +205,7 @@ struct proto_work {
 
 struct proto_result {
 	uint8_t status;
+	uint8_t flags; /* PROTO_RESULT_F_TRANSIENT */
 	uint16_t node;
 	uint32_t compile_ms;
 	uint32_t run_ms;

@@ -4,6 +4,12 @@
  * and the peers in the background (pids in DIR/node-ID.pid, output in
  * DIR/node-ID.out, logs in DIR/log); `cluster stop`, `kill ID` (SIGKILL, a
  * crash) and `restart ID` act on those pids.
+ *
+ * The directory gets a cluster key, so `cluster start` writes only into a
+ * directory (not a symbolic link) that this user owns and that group and
+ * others cannot write, created 0700 when missing; the key and jdp.conf are
+ * created afresh with O_EXCL|O_NOFOLLOW, replacing only regular files of
+ * this user (CONSOLE.md).
  */
 #include "config.h"
 
@@ -46,15 +52,94 @@ cmd_cluster_mkdirs(const char *dir)
 	for (p = copy + 1; *p != '\0'; p++) {
 		if (*p == '/') {
 			*p = '\0';
-			if (mkdir(copy, 0755) == -1 && errno != EEXIST)
+			if (mkdir(copy, 0700) == -1 && errno != EEXIST)
 				rc = -1;
 			*p = '/';
 		}
 	}
-	if (mkdir(copy, 0755) == -1 && errno != EEXIST)
+	if (mkdir(copy, 0700) == -1 && errno != EEXIST)
 		rc = -1;
 	free(copy);
 	return rc;
+}
+
+/*
+ * Open DIR for writing a cluster into it: a directory, not a symbolic link,
+ * owned by this user, not writable by group or others. Its descriptor, or
+ * -1 after saying why.
+ */
+static int
+cmd_cluster_dir_open(const char *dir)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+			jdpctl_warnx("%s is a symbolic link: refusing to write "
+				     "a cluster key through it; give the "
+				     "directory itself (-d DIR)",
+			    dir);
+		else
+			jdpctl_warnx("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		jdpctl_warnx("%s: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		jdpctl_warnx("%s is owned by uid %ld, not by you (uid %ld): "
+			     "refusing to write a cluster key there; use a "
+			     "directory of your own (-d DIR)",
+		    dir, (long)st.st_uid, (long)geteuid());
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		jdpctl_warnx("%s is writable by group or others (mode %04o): "
+			     "refusing to write a cluster key there; chmod "
+			     "go-w it or use another directory (-d DIR)",
+		    dir, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Create DIR/name afresh for writing, never through a symbolic link: an old
+ * regular file of this user is removed first, anything else is refused.
+ * The descriptor, or -1 after saying why.
+ */
+static int
+cmd_cluster_create(int dfd, const char *dir, const char *name, mode_t mode)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+			jdpctl_warnx("%s/%s is not a regular file of yours: "
+				     "refusing to replace it",
+			    dir, name);
+			return -1;
+		}
+		if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT) {
+			jdpctl_warnx("%s/%s: %s", dir, name, strerror(errno));
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		jdpctl_warnx("%s/%s: %s", dir, name, strerror(errno));
+		return -1;
+	}
+	fd = openat(dfd, name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1)
+		jdpctl_warnx("%s/%s: %s", dir, name, strerror(errno));
+	return fd;
 }
 
 /* The pid recorded for node id, if that process is a live jdpd. */
@@ -133,7 +218,6 @@ static pid_t
 cmd_cluster_spawn(const char *dir, int id)
 {
 	char conf[4096], out[4096], pidf[4096], ids[16];
-	FILE *f;
 	pid_t pid;
 	int fd;
 
@@ -145,7 +229,8 @@ cmd_cluster_spawn(const char *dir, int id)
 		return -1;
 	if (pid == 0) {
 		setsid();
-		fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		fd =
+		    open(out, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
 		if (fd != -1) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
@@ -163,9 +248,11 @@ cmd_cluster_spawn(const char *dir, int id)
 		    strerror(errno));
 		_exit(127);
 	}
-	if ((f = fopen(pidf, "w")) != NULL) {
-		fprintf(f, "%ld\n", (long)pid);
-		fclose(f);
+	fd = open(
+	    pidf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd != -1) {
+		dprintf(fd, "%ld\n", (long)pid);
+		close(fd);
 	}
 	return pid;
 }
@@ -242,9 +329,9 @@ cmd_cluster_node_url(
 
 static int
 cmd_cluster_write_files(
-    const char *dir, int peers, int base, int http, const char *timing)
+    int dfd, const char *dir, int peers, int base, int http, const char *timing)
 {
-	char path[4096], jar[4200];
+	char jar[4200];
 	uint8_t key[32];
 	char hex[65];
 	FILE *f;
@@ -253,19 +340,22 @@ cmd_cluster_write_files(
 	hash_sodium_init();
 	randombytes_buf(key, sizeof key);
 	hash_hex(key, sizeof key, hex);
-	snprintf(path, sizeof path, "%s/cluster.key", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd == -1 || write(fd, hex, 64) != 64 || write(fd, "\n", 1) != 1) {
-		jdpctl_warnx("%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
+	sodium_memzero(key, sizeof key);
+	if ((fd = cmd_cluster_create(dfd, dir, "cluster.key", 0600)) == -1)
+		return -1;
+	if (write(fd, hex, 64) != 64 || write(fd, "\n", 1) != 1) {
+		jdpctl_warnx("%s/cluster.key: %s", dir, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	close(fd);
+	sodium_memzero(hex, sizeof hex);
 
-	snprintf(path, sizeof path, "%s/jdp.conf", dir);
-	if ((f = fopen(path, "w")) == NULL) {
-		jdpctl_warnx("%s: %s", path, strerror(errno));
+	if ((fd = cmd_cluster_create(dfd, dir, "jdp.conf", 0644)) == -1)
+		return -1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		jdpctl_warnx("%s/jdp.conf: %s", dir, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	fprintf(f, "# Written by jdpctl cluster start.\n");
@@ -279,7 +369,11 @@ cmd_cluster_write_files(
 	snprintf(jar, sizeof jar, "%s/jdp-runner.jar", jdpctl_bindir());
 	if (access(jar, R_OK) == 0)
 		fprintf(f, "runner-jar %s\n", jar);
-	fclose(f);
+	i = ferror(f);
+	if (fclose(f) != 0 || i) {
+		jdpctl_warnx("%s/jdp.conf: write failed", dir);
+		return -1;
+	}
 	return 0;
 }
 
@@ -294,7 +388,7 @@ cmd_cluster_start(int argc, char **argv)
 	struct conf *conf;
 	char url[512], *end;
 	long peers = 7, base = 8000, http = 8888;
-	int ch, i, rc = JDPCTL_OK;
+	int ch, i, dfd, rc = JDPCTL_OK;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "n:d:", longopts, NULL)) != -1) {
@@ -345,6 +439,8 @@ cmd_cluster_start(int argc, char **argv)
 		jdpctl_warnx("%s: %s", dir, strerror(errno));
 		return JDPCTL_USAGE;
 	}
+	if ((dfd = cmd_cluster_dir_open(dir)) == -1)
+		return JDPCTL_USAGE;
 	if ((conf = cmd_cluster_load_quiet(dir)) != NULL) {
 		for (i = 0; i < conf->nnodes; i++) {
 			if (cmd_cluster_node_pid(dir, conf->nodes[i].id) != 0) {
@@ -352,15 +448,18 @@ cmd_cluster_start(int argc, char **argv)
 					     "%s (jdpctl cluster stop -d %s)",
 				    dir, dir);
 				conf_free(conf);
+				close(dfd);
 				return JDPCTL_USAGE;
 			}
 		}
 		conf_free(conf);
 	}
-	if (cmd_cluster_write_files(
-		dir, (int)peers, (int)base, (int)http, timing) == -1 ||
-	    (conf = cmd_cluster_load(dir)) == NULL)
+	rc = cmd_cluster_write_files(
+	    dfd, dir, (int)peers, (int)base, (int)http, timing);
+	close(dfd);
+	if (rc == -1 || (conf = cmd_cluster_load(dir)) == NULL)
 		return JDPCTL_USAGE;
+	rc = JDPCTL_OK;
 	for (i = 0; i < conf->nnodes; i++) {
 		if (cmd_cluster_spawn(dir, conf->nodes[i].id) == -1) {
 			jdpctl_warnx("fork: %s", strerror(errno));

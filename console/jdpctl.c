@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,19 +61,31 @@ const char *
 jdpctl_dir(const char *opt)
 {
 	static char *dir;
+	const struct passwd *pw;
 	const char *s;
 
 	if (opt != NULL)
 		return opt;
 	if ((s = getenv("JDP_DIR")) != NULL && *s != '\0')
 		return s;
+	/*
+	 * A per-user state directory, never a shared one such as /tmp: it
+	 * holds the cluster key, and it outlives the login session (the
+	 * nodes do), which $XDG_RUNTIME_DIR does not.
+	 */
 	if (dir == NULL) {
-		if ((s = getenv("XDG_STATE_HOME")) != NULL && *s != '\0')
+		if ((s = getenv("XDG_STATE_HOME")) != NULL && *s == '/')
 			xasprintf(&dir, "%s/jdp", s);
-		else if ((s = getenv("HOME")) != NULL && *s != '\0')
+		else if ((s = getenv("HOME")) != NULL && *s == '/')
 			xasprintf(&dir, "%s/.local/state/jdp", s);
-		else
-			dir = xstrdup("/tmp/jdp");
+		else if ((pw = getpwuid(getuid())) != NULL &&
+		    pw->pw_dir != NULL && *pw->pw_dir == '/')
+			xasprintf(&dir, "%s/.local/state/jdp", pw->pw_dir);
+		else {
+			jdpctl_warnx("no home directory to keep a cluster in: "
+				     "give -d DIR or set JDP_DIR");
+			exit(JDPCTL_USAGE);
+		}
 	}
 	return dir;
 }

@@ -175,7 +175,7 @@ gateway_api_submit(struct gateway *g, struct httpd_conn *c, enum gw_kind kind,
 	proto_work_encode(&work, pw);
 	hash_sha256(buf_data(&work), buf_len(&work), key);
 	if ((hit = cache_get(g->cache, key, &len)) != NULL &&
-	    proto_result_decode(hit, len, &pr) == 0) {
+	    proto_result_decode(hit, len, &pr) == 0 && gateway_cacheable(&pr)) {
 		gateway_api_reply_result(g, c, kind, 0, &pr, 1, 0);
 		buf_free(&work);
 		return;
@@ -187,10 +187,20 @@ gateway_api_submit(struct gateway *g, struct httpd_conn *c, enum gw_kind kind,
 		buf_free(&work);
 		return;
 	}
+	/* One request always gets in, so no body is refused for good. */
+	if (g->nreqs > 0 && g->bytes + buf_len(&work) > g->conf->inflight_max) {
+		g->inflight_full++;
+		gateway_api_reply_unavailable(g, c, kind,
+		    "Server busy: too many request bytes in flight "
+		    "(inflight-max)\n");
+		buf_free(&work);
+		return;
+	}
 	r = gateway_req_new(g);
 	r->kind = kind;
 	r->ticket = httpd_ticket(c);
 	r->work = work;
+	g->bytes += buf_len(&work);
 	memcpy(r->key, key, HASH_LEN);
 	r->cacheable = 1;
 	log_debug("request %llx (%s), %zu bytes of source",
@@ -324,14 +334,22 @@ gateway_api_http(struct httpd_conn *c, const struct http_request *req,
 {
 	struct gateway *g = arg;
 	int classic = http_path_is(req, "/compileandrun");
+	int job = classic || http_path_is(req, "/v1/run");
 
-	if (!classic && !http_path_is(req, "/v1/run")) {
+	/*
+	 * With a token, only /health and /cluster-info are open to anyone on
+	 * the public port: logs, metrics and any other node path need it.
+	 */
+	if (!job &&
+	    (http_path_is(req, "/health") ||
+		http_path_is(req, "/cluster-info") ||
+		gateway_api_authorized(g, req))) {
 		g->fallback(c, req, body, len, g->fallback_arg);
 		return;
 	}
 	if (!gateway_api_authorized(g, req)) {
 		g->unauthorized++;
-		if (classic)
+		if (!job || classic)
 			gateway_api_reply_plain(c, 401, GW_CTYPE_TEXT,
 			    GW_UNAUTHORIZED "\n", GW_CHALLENGE);
 		else

@@ -90,12 +90,14 @@ struct gateway {
 	TAILQ_HEAD(, gw_req) reqs;
 	int nreqs;
 	int nheld;
+	uint64_t bytes; /* WORK payloads of the requests in reqs */
 
 	/* Counters. */
 	uint64_t requests[2];
 	uint64_t answered[PROTO_RESULT_NSTATUS];
 	uint64_t cached_replies;
 	uint64_t full; /* 503: queue full */
+	uint64_t inflight_full; /* 503: inflight-max bytes held */
 	uint64_t wait_expired; /* 503: no leader in time */
 	uint64_t timeouts; /* 504 */
 	uint64_t bad_requests;
@@ -111,6 +113,11 @@ struct gateway {
 struct gw_req *gateway_req_new(struct gateway *);
 /* Send every held request to the leader, connecting if needed. */
 void gateway_flush(struct gateway *);
+/*
+ * Is a RESULT the job's own answer, to be cached? Not a failure of the
+ * machinery (PROTO_RESULT_F_TRANSIENT), a refusal or a timeout.
+ */
+int gateway_cacheable(const struct proto_result *);
 
 /* The httpd handler of the public port: job endpoints, else fallback. */
 void gateway_api_http(struct httpd_conn *, const struct http_request *,

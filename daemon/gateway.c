@@ -82,6 +82,7 @@ gateway_req_free(struct gateway *g, struct gw_req *r)
 	g->nreqs--;
 	if (r->state == GW_HELD)
 		g->nheld--;
+	g->bytes -= buf_len(&r->work);
 	buf_free(&r->work);
 	free(r);
 }
@@ -94,6 +95,30 @@ gateway_req_hold(struct gateway *g, struct gw_req *r)
 	r->state = GW_HELD;
 	r->held_since = ev_now(g->ev);
 	g->nheld++;
+}
+
+/*
+ * Is a RESULT the job's own answer, to be cached? Only the outcomes of the
+ * job itself, and none that the follower marked a failure of the machinery
+ * (the compile server died, the runner could not start, the leader or a
+ * follower refused it): the same request may well succeed next time.
+ * Timeouts are not cached either, since a loaded follower may cause them.
+ */
+int
+gateway_cacheable(const struct proto_result *pr)
+{
+	if (pr->flags & PROTO_RESULT_F_TRANSIENT)
+		return 0;
+	switch (pr->status) {
+	case PROTO_RESULT_OK:
+	case PROTO_RESULT_COMPILE_ERROR:
+	case PROTO_RESULT_RUNTIME_ERROR:
+	case PROTO_RESULT_MEMORY_LIMIT:
+	case PROTO_RESULT_OUTPUT_LIMIT:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* ---- the link to the leader ---------------------------------------- */
@@ -216,8 +241,7 @@ gateway_link_msg(struct link *l, const struct wire_msg *m, void *arg)
 		g->ignored[GW_IGN_UNKNOWN]++;
 		return;
 	}
-	if (r->cacheable && pr.status != PROTO_RESULT_TIMEOUT &&
-	    pr.status != PROTO_RESULT_REJECTED)
+	if (r->cacheable && gateway_cacheable(&pr))
 		cache_put(g->cache, r->key, m->payload, m->plen);
 	total = ev_now(g->ev) - r->arrived;
 	g->total_ms += total;
@@ -318,7 +342,7 @@ gateway_tick(struct ev *ev, void *arg)
 				    "the cluster did not answer in time", NULL);
 			gateway_req_free(g, r);
 		} else if (r->state == GW_SENT && now - r->sent_at >= resend) {
-			/* Lost somewhere: the same id again, never twice run. */
+			/* Lost somewhere: the same id again, attached there. */
 			gateway_req_hold(g, r);
 		}
 	}
@@ -425,12 +449,15 @@ gateway_write_metrics(const struct gateway *g, struct buf *b)
 	    g->cached_replies);
 	buf_metric_type(b, "counter", ref);
 	buf_metric_label(b, ref, "reason", "queue_full", g->full);
+	buf_metric_label(b, ref, "reason", "inflight_full", g->inflight_full);
 	buf_metric_label(b, ref, "reason", "no_leader", g->wait_expired);
 	buf_metric_label(b, ref, "reason", "timeout", g->timeouts);
 	buf_metric_label(b, ref, "reason", "bad_request", g->bad_requests);
 	buf_metric_label(b, ref, "reason", "unauthorized", g->unauthorized);
 	buf_metric(b, "gauge", "jdp_gateway_pending", g->nreqs);
 	buf_metric(b, "gauge", "jdp_gateway_held", g->nheld);
+	buf_metric(
+	    b, "gauge", "jdp_gateway_inflight_bytes", (long long)g->bytes);
 	buf_metric(b, "counter", "jdp_gateway_sends_total", g->sends);
 	buf_metric(b, "counter", "jdp_gateway_resends_total", g->resends);
 	buf_metric(b, "counter", "jdp_gateway_leader_changes_total",

@@ -24,6 +24,7 @@ node_glue_done(const struct runner_result *rr, void *job)
 
 	memset(&r, 0, sizeof r);
 	r.status = rr->status;
+	r.flags = rr->transient ? PROTO_RESULT_F_TRANSIENT : 0;
 	r.compile_ms = (uint32_t)(rr->compile_ms < 0 ? 0 : rr->compile_ms);
 	r.run_ms = (uint32_t)(rr->run_ms < 0 ? 0 : rr->run_ms);
 	r.body = (const uint8_t *)rr->body;

@@ -86,6 +86,7 @@ runner_cs_lost(struct runner *r, const char *why)
 		    "Code did not compile:\nError:\nthe compile "
 		    "server %s while compiling this job",
 		    why);
+		job->transient = 1;
 		runner_job_finish(
 		    job, PROTO_RESULT_COMPILE_ERROR, text, strlen(text));
 		free(text);

@@ -118,6 +118,7 @@ struct runner_job {
 	int main; /* ... from main() */
 	struct runner_run *run; /* trusted, running in the compile server */
 	int retried; /* trusted: run again after the server died */
+	int transient; /* failed by the machinery, not by itself */
 	char *out, *err; /* trusted: the job's stdout and stderr */
 	size_t out_len, err_len;
 	enum proto_result_status status; /* for RUNNER_JOB_DELIVER */

@@ -162,6 +162,7 @@ runner_trusted_result(struct runner_job *job, const uint8_t *d, uint32_t len)
 		buf_puts(&b,
 		    "Could not create and run instance of class\n"
 		    "the compile server gave no result");
+		job->transient = 1;
 		runner_job_finish(
 		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		break;
@@ -235,6 +236,7 @@ runner_runs_lost(struct runner *r, const char *why, int innocent)
 		    "Could not create and run instance of class\n"
 		    "the compile server %s while running this job",
 		    why);
+		job->transient = 1;
 		runner_job_finish(
 		    job, PROTO_RESULT_RUNTIME_ERROR, buf_cstr(&b), buf_len(&b));
 		buf_free(&b);

@@ -151,6 +151,7 @@ runner_job_finish(struct runner_job *job, enum proto_result_status status,
 	res.status = status;
 	res.body = body;
 	res.body_len = len;
+	res.transient = job->transient || status == PROTO_RESULT_REJECTED;
 	res.out = res.err = "";
 	if (p != NULL) {
 		res.out = buf_cstr(&p->buf[RUNNER_OUT]);

@@ -55,6 +55,12 @@ struct runner_result {
 	size_t out_len;
 	const char *err; /* job's stderr, capped */
 	size_t err_len;
+	/*
+	 * 1: a failure of the machinery (the compile server died under the
+	 * job, the runner cannot start or is full), not the job's own
+	 * answer; it is never cached (PROTO_RESULT_F_TRANSIENT).
+	 */
+	int transient;
 	int64_t queue_ms; /* waiting for the compiler */
 	int64_t compile_ms;
 	int64_t wait_ms; /* waiting for a run JVM */

@@ -10,6 +10,7 @@
 #include <sys/queue.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "idtab.h"
 #include "wire.h"
 #include "work.h"
@@ -53,6 +54,9 @@ struct work_job {
 	uint64_t handle; /* follower: runner handle */
 	int tries; /* leader: followers that refused it */
 	int queued;
+	size_t held; /* leader: bytes counted in w->leader_bytes */
+	int has_digest; /* leader: digest is the WORK payload's */
+	uint8_t digest[HASH_LEN]; /* leader: SHA-256 of the WORK payload */
 	struct idtab_entry hentry;
 	TAILQ_ENTRY(work_job) entry;
 	TAILQ_ENTRY(work_job) qentry;
@@ -110,6 +114,7 @@ struct work {
 	int rr;
 	uint64_t acked[WORK_ACKED_RING];
 	int acked_pos;
+	uint64_t leader_bytes; /* WORK payloads and results held */
 
 	/* Follower side. */
 	struct work_table fjobs;
@@ -121,6 +126,8 @@ struct work {
 	uint64_t dispatched;
 	uint64_t reassigned;
 	uint64_t not_ready; /* follower: WORK sent back, runner starting */
+	uint64_t refused_inflight; /* new WORK beyond inflight-max */
+	uint64_t refused_reused; /* known id, another payload */
 	uint64_t attached; /* retried id still in flight */
 	uint64_t answered_held; /* retried id answered at once */
 	uint64_t collected_running;
@@ -176,5 +183,7 @@ void work_leader_on_result(struct work *, const struct wire_msg *);
 void work_leader_on_ack(struct work *, const struct wire_msg *);
 /* LAST_WORK_REPLY from a follower. */
 void work_leader_on_last_work(struct work *, const struct wire_msg *);
+/* Append the leader side's Prometheus text (refusals, bytes held). */
+void work_leader_write_metrics(const struct work *, struct buf *);
 
 #endif

@@ -14,9 +14,12 @@
 
 #include <sys/queue.h>
 
+#include <string.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "ev.h"
+#include "hash.h"
 #include "log.h"
 #include "proto.h"
 #include "wire.h"
@@ -44,9 +47,21 @@ work_leader_unqueue(struct work *w, struct work_job *j)
 	}
 }
 
+/* Count what job j holds now (payload and result) in w->leader_bytes. */
+static void
+work_leader_account(struct work *w, struct work_job *j)
+{
+	size_t now = buf_len(&j->work) + buf_len(&j->result);
+
+	w->leader_bytes = w->leader_bytes - j->held + now;
+	j->held = now;
+}
+
 void
 work_leader_forget(struct work *w, struct work_job *j)
 {
+	w->leader_bytes -= j->held;
+	j->held = 0;
 	work_leader_unqueue(w, j);
 	work_table_remove(&w->ljobs, j);
 }
@@ -183,6 +198,33 @@ work_leader_recently_acked(struct work *w, uint64_t id)
 	return 0;
 }
 
+/*
+ * Answer WORK id from gateway `to` at once with a RESULT `rejected` and
+ * why, keeping nothing: the gateway answers its client 503 with
+ * Retry-After (never caches it) and acknowledges a result the leader
+ * never held.
+ */
+static void
+work_leader_refuse(struct work *w, int to, uint64_t id, const char *why)
+{
+	struct proto_result r;
+	struct work_peer *g;
+	struct buf b;
+
+	if ((g = work_peer(w, to)) == NULL || g->in == NULL)
+		return;
+	memset(&r, 0, sizeof r);
+	r.status = PROTO_RESULT_REJECTED;
+	r.flags = PROTO_RESULT_F_TRANSIENT;
+	r.node = (uint16_t)w->self->id;
+	r.body = (const uint8_t *)why;
+	r.body_len = strlen(why);
+	buf_init(&b);
+	proto_result_encode(&b, &r);
+	work_send(w, g->in, PROTO_RESULT, id, buf_data(&b), buf_len(&b));
+	buf_free(&b);
+}
+
 /* WORK from a gateway. */
 void
 work_leader_on_work(
@@ -190,6 +232,7 @@ work_leader_on_work(
 {
 	struct proto_work pw;
 	struct work_job *j;
+	uint8_t digest[HASH_LEN];
 
 	if (proto_work_decode(m->payload, m->plen, &pw) == -1) {
 		w->drops[WORK_DROP_PAYLOAD]++;
@@ -197,20 +240,59 @@ work_leader_on_work(
 		    (unsigned long long)m->h.reqid, m->h.sender);
 		return;
 	}
+	hash_sha256(m->payload, m->plen, digest);
 	if ((j = work_table_find(&w->ljobs, m->h.reqid)) == NULL) {
+		/* One job always gets in, so no body is refused for good. */
+		if (w->leader_bytes > 0 &&
+		    w->leader_bytes + m->plen > w->conf->inflight_max) {
+			w->refused_inflight++;
+			log_warn(
+			    "refused WORK %llx from [%d]: %llu bytes held, "
+			    "inflight-max %llu",
+			    (unsigned long long)m->h.reqid, m->h.sender,
+			    (unsigned long long)w->leader_bytes,
+			    (unsigned long long)w->conf->inflight_max);
+			work_leader_refuse(w, m->h.sender, m->h.reqid,
+			    "Leader busy: too many request bytes in flight "
+			    "(inflight-max)\n");
+			return;
+		}
 		j = work_table_add(w, &w->ljobs, m->h.reqid);
 		j->origin = m->h.sender;
 		buf_add(&j->work, m->payload, m->plen);
+		memcpy(j->digest, digest, HASH_LEN);
+		j->has_digest = 1;
+		work_leader_account(w, j);
 		work_leader_enqueue(w, j);
 		log_debug("job %llx from gateway [%d], %zu bytes of source",
 		    (unsigned long long)j->id, m->h.sender, pw.source_len);
 		work_leader_dispatch(w);
 		return;
 	}
-	/* A retried id: never run twice. */
+	/*
+	 * A known id with another payload is not a retry: never attach it to
+	 * this job nor answer it with this job's result.
+	 */
+	if (j->has_digest && memcmp(j->digest, digest, HASH_LEN) != 0) {
+		w->refused_reused++;
+		log_warn("refused WORK %llx from [%d]: the id is reused with "
+			 "another payload",
+		    (unsigned long long)m->h.reqid, m->h.sender);
+		work_leader_refuse(w, m->h.sender, m->h.reqid,
+		    "Request id reused with another payload; send it again\n");
+		return;
+	}
+	/* A retried id: one answer, the job run again only if lost. */
 	j->origin = m->h.sender;
-	if (buf_len(&j->work) == 0)
+	if (!j->has_digest) {
+		/* Learnt from a follower's last work: this is its payload. */
+		memcpy(j->digest, digest, HASH_LEN);
+		j->has_digest = 1;
+	}
+	if (buf_len(&j->work) == 0) {
 		buf_add(&j->work, m->payload, m->plen);
+		work_leader_account(w, j);
+	}
 	if (j->state == WORK_DONE) {
 		w->answered_held++;
 		log_info("job %llx: retried, answered from the held result",
@@ -320,6 +402,7 @@ work_leader_take_result(
 	j->result_from = from;
 	buf_reset(&j->result);
 	buf_add(&j->result, payload, plen);
+	work_leader_account(w, j);
 	log_info("job %llx: %s from follower [%d]", (unsigned long long)j->id,
 	    proto_result_status_name(pr.status), from);
 	work_leader_deliver(w, j);
@@ -464,4 +547,17 @@ work_leader_changed(struct work *w, int leader, uint64_t epoch)
 		    w->ljobs.n);
 		work_leader_reset(w);
 	}
+}
+
+/* Append the leader side's Prometheus text (refusals, bytes held). */
+void
+work_leader_write_metrics(const struct work *w, struct buf *b)
+{
+	static const char *refused = "jdp_work_refused_total";
+
+	buf_metric(b, "gauge", "jdp_work_leader_bytes", w->leader_bytes);
+	buf_metric_type(b, "counter", refused);
+	buf_metric_label(
+	    b, refused, "reason", "inflight_full", w->refused_inflight);
+	buf_metric_label(b, refused, "reason", "reused_id", w->refused_reused);
 }

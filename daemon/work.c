@@ -657,6 +657,7 @@ work_write_metrics(const struct work *w, struct buf *b)
 	buf_metric(b, "counter", "jdp_work_dispatched_total", w->dispatched);
 	buf_metric(b, "counter", "jdp_work_reassigned_total", w->reassigned);
 	buf_metric(b, "counter", "jdp_work_not_ready_total", w->not_ready);
+	work_leader_write_metrics(w, b);
 	buf_metric_type(b, "counter", retries);
 	buf_metric_label(b, retries, "outcome", "attached", w->attached);
 	buf_metric_label(

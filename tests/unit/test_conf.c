@@ -209,6 +209,7 @@ conf_diff(const struct conf *a, const struct conf *b)
 	DIFF(max_body);
 	DIFF(request_wait);
 	DIFF(queue_max);
+	DIFF(inflight_max);
 	DIFF(client_timeout);
 	DIFFS(log_dir);
 	DIFF(log_level);
@@ -468,6 +469,7 @@ test_defaults(void)
 	is_int(conf->max_body, 16 << 20, "default max-body 16M");
 	is_int(conf->request_wait, 30000, "default request-wait 30s");
 	is_int(conf->queue_max, 1024, "default queue-max 1024");
+	is_int(conf->inflight_max, 256 << 20, "default inflight-max 256M");
 	is_int(conf->client_timeout, 30000, "default client-timeout 30s");
 	is_str(conf->log_dir, JDP_LOCALSTATEDIR "/log/jdp",
 	    "default log-dir under localstatedir");
@@ -544,7 +546,8 @@ test_load_full(void)
 	is_int(conf->job_memory, 512 << 20, "job-memory 512M");
 	is_int(conf->job_output_max, 64 << 10, "job-output-max 64K");
 	is_int(conf->cache_size, 0, "cache-size 0");
-	is_int(conf->max_body, 1 << 30, "max-body 1G");
+	is_int(conf->max_body, 63 << 20, "max-body 63M");
+	is_int(conf->inflight_max, 32 << 20, "inflight-max 32M");
 	is_int(conf->queue_max, 100, "queue-max 100");
 	is_int(conf->run_pool, 0, "run-pool 0");
 	is_str(conf->log_dir, "/tmp/jdp-test/log", "log-dir");
@@ -874,8 +877,8 @@ test_print(void)
 	    "election-finalize", "job-timeout", "job-memory", "job-output-max",
 	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "job-mode",
 	    "cache-size", "max-body", "request-wait", "queue-max",
-	    "client-timeout", "api-token-file", "log-dir", "log-level",
-	    "log-max-size"};
+	    "inflight-max", "client-timeout", "api-token-file", "log-dir",
+	    "log-level", "log-max-size"};
 	struct conf *conf;
 	char *text, *line, *next, *why, first[64];
 	const char *diff;

@@ -3,12 +3,14 @@
  * in one process, on real loopback sockets, with a fake cluster view and a
  * fake runner: round robin, the HTTP contract, the cache, holding without
  * a leader, the queue bound, a follower lost mid-job, a leader lost
- * mid-job (last work collected, nothing run twice), and 100 concurrent
- * distinct requests.
+ * mid-job (last work collected, nothing run twice), 100 concurrent
+ * distinct requests, transient failures never cached, a request id reused
+ * with another payload, and the byte budget of requests held (inflight-max).
  *
  * The fake runner answers "ran:<source>" after a delay named in the
  * source ("sleep=MS;"), or a compile error for sources starting with
- * "bad", and counts the runs of every source.
+ * "bad", a compile error marked transient (the compile server died) for
+ * "flaky", and counts the runs of every source.
  */
 #include "config.h"
 
@@ -28,6 +30,7 @@
 #include "proto.h"
 #include "tap.h"
 #include "wire.h"
+#include "work-int.h"
 #include "work.h"
 #include "xmalloc.h"
 
@@ -81,6 +84,12 @@ fjob_fire(struct ev *e, void *arg)
 	if (strncmp(j->src, "refuse", 6) == 0) {
 		r.status = PROTO_RESULT_REJECTED;
 		buf_printf(&body, "Runner busy: %s", j->src);
+	} else if (strncmp(j->src, "flaky", 5) == 0) {
+		r.status = PROTO_RESULT_COMPILE_ERROR;
+		r.flags = PROTO_RESULT_F_TRANSIENT;
+		buf_printf(&body,
+		    "Code did not compile:\nError:\nthe compile server died "
+		    "while compiling this job");
 	} else if (strncmp(j->src, "bad", 3) == 0) {
 		r.status = PROTO_RESULT_COMPILE_ERROR;
 		buf_printf(&body, "Code did not compile:\n%s", j->src);
@@ -392,6 +401,82 @@ post(struct client *c, const char *src)
 	client_wait(c, 5000);
 }
 
+/* The value of one metric line ("name" or "name{labels}") of node id. */
+static long long
+metric(int id, const char *name)
+{
+	struct buf b;
+	const char *p, *text;
+	size_t klen = strlen(name);
+	long long v = -1;
+
+	buf_init(&b);
+	if (id == 0)
+		gateway_write_metrics(nodes[0].gw, &b);
+	else
+		work_write_metrics(nodes[id].work, &b);
+	text = buf_cstr(&b);
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, name, klen) == 0 && p[klen] == ' ') {
+			v = strtoll(p + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	buf_free(&b);
+	return v;
+}
+
+/* Run the loop until runs_of(src) reaches n (at most ms). */
+static int
+wait_runs(const char *src, int n, int ms)
+{
+	int64_t until = ev_update_time(ev) + ms;
+
+	while (runs_of(src) < n && ev_update_time(ev) < until)
+		ev_run_once(ev, 5);
+	return runs_of(src) >= n;
+}
+
+/* Is a run of src still going (not answered yet)? */
+static int
+running(const char *src)
+{
+	int i;
+
+	for (i = 0; i < nfjobs; i++)
+		if (fjobs[i].live && strcmp(fjobs[i].src, src) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A WORK frame for request id, as if gateway 0 had sent it to the leader
+ * (the frame checks of work.c passed).
+ */
+static void
+leader_inject(uint64_t id, const char *src)
+{
+	struct proto_work pw;
+	struct wire_msg m;
+	struct buf b;
+
+	memset(&pw, 0, sizeof pw);
+	pw.source = (const uint8_t *)src;
+	pw.source_len = strlen(src);
+	buf_init(&b);
+	proto_work_encode(&b, &pw);
+	memset(&m, 0, sizeof m);
+	m.h.type = PROTO_WORK;
+	m.h.sender = 0;
+	m.h.reqid = id;
+	m.payload = buf_data(&b);
+	m.plen = buf_len(&b);
+	work_leader_on_work(nodes[cur_leader].work, NULL, &m);
+	buf_free(&b);
+}
+
 /* ---- tests --------------------------------------------------------- */
 
 static void
@@ -547,6 +632,154 @@ test_cache(void)
 		has_header(&c, "Cached-Response: false\r\n"),
 	    "after a leader change the cache is cold");
 	client_free(&c);
+}
+
+/*
+ * A failure of the machinery (here: the compile server died under the
+ * job) is not the job's answer: it is never cached, the next request runs
+ * the job again.
+ */
+static void
+test_transient(void)
+{
+	struct client c;
+
+	post(&c, "flaky-1");
+	ok(c.status == 400 && strstr(c.body, "the compile server died") &&
+		has_header(&c, "Cached-Response: false\r\n"),
+	    "a transient failure is answered (%d)", c.status);
+	client_free(&c);
+	post(&c, "flaky-1");
+	ok(c.status == 400 && has_header(&c, "Cached-Response: false\r\n"),
+	    "a transient failure is not cached");
+	client_free(&c);
+	is_int(runs_of("flaky-1"), 2, "the repeat runs the job again");
+	client_start(&c, "POST", "/v1/run", "application/json",
+	    "{\"source\":\"flaky-2\"}");
+	client_wait(&c, 5000);
+	client_free(&c);
+	client_start(&c, "POST", "/v1/run", "application/json",
+	    "{\"source\":\"flaky-2\"}");
+	client_wait(&c, 5000);
+	ok(c.status == 200 && strstr(c.body, "\"cached\":false") != NULL,
+	    "nor on /v1/run");
+	client_free(&c);
+	is_int(runs_of("flaky-2"), 2, "which runs it again too");
+}
+
+/*
+ * A request id the leader knows, sent again with another payload, is
+ * refused (answered rejected, counted), never attached to the other job:
+ * the same payload again is an ordinary retry.
+ */
+static void
+test_reused_id(void)
+{
+	const char *a = "reuse-a;sleep=1500;", *b = "reuse-b";
+	const char *refused = "jdp_work_refused_total{reason=\"reused_id\"}";
+	const char *attached = "jdp_work_retries_total{outcome=\"attached\"}";
+	const char *unknown =
+	    "jdp_gateway_ignored_replies_total{reason=\"unknown_id\"}";
+	uint64_t id = 0xfeed0001ULL; /* gateway 0's, unused by it */
+	long long r0, a0, u0;
+	struct work_job *j;
+	int64_t until;
+
+	r0 = metric(cur_leader, refused);
+	a0 = metric(cur_leader, attached);
+	u0 = metric(0, unknown);
+	leader_inject(id, a);
+	ok(wait_runs(a, 1, 2000), "the first payload runs");
+	leader_inject(id, b);
+	is_int(metric(cur_leader, refused), r0 + 1,
+	    "the same id with another payload is refused and counted");
+	j = work_table_find(&nodes[cur_leader].work->ljobs, id);
+	ok(j != NULL && j->state == WORK_RUNNING &&
+		buf_len(&j->work) == PROTO_WORK_MIN_LEN + strlen(a) &&
+		memcmp(buf_data(&j->work) + PROTO_WORK_MIN_LEN, a, strlen(a)) ==
+		    0,
+	    "the job under that id is still the first one, running");
+	until = ev_update_time(ev) + 1000;
+	while (metric(0, unknown) == u0 && ev_update_time(ev) < until)
+		ev_run_once(ev, 5);
+	ok(metric(0, unknown) == u0 + 1 && running(a),
+	    "the sender hears an answer (rejected) at once, not the other "
+	    "job's");
+	leader_inject(id, a);
+	is_int(metric(cur_leader, attached), a0 + 1,
+	    "the same payload again is a retry: attached");
+	is_int(metric(cur_leader, refused), r0 + 1, "not refused");
+	until = ev_update_time(ev) + 5000;
+	while (running(a) && ev_update_time(ev) < until)
+		ev_run_once(ev, 5);
+	spin(50);
+	is_int(runs_of(a), 1, "the first payload ran once");
+	is_int(runs_of(b), 0, "the second never ran");
+}
+
+/*
+ * inflight-max: the gateway answers 503 with Retry-After beyond its byte
+ * budget; the leader answers rejected beyond its own, which the gateway
+ * turns into 503 with Retry-After. One request always gets in.
+ */
+static void
+test_inflight(void)
+{
+	const char *gfull =
+	    "jdp_gateway_refused_total{reason=\"inflight_full\"}";
+	const char *lfull = "jdp_work_refused_total{reason=\"inflight_full\"}";
+	char big1[200], big2[200], big3[200];
+	struct client c, c2;
+	long long g0, l0;
+	int64_t until;
+
+	/* Each request alone fits; two do not. */
+	conf->inflight_max = 250;
+	snprintf(big1, sizeof big1, "inflight-1;sleep=300;%0150d", 1);
+	snprintf(big2, sizeof big2, "inflight-2;%0150d", 2);
+	snprintf(big3, sizeof big3, "inflight-3;%0150d", 3);
+	g0 = metric(0, gfull);
+	client_start(&c, "POST", "/compileandrun", "text/x-java-source", big1);
+	ok(wait_runs(big1, 1, 2000), "a request under the budget runs");
+	post(&c2, big2);
+	is_int(c2.status, 503, "the gateway: a second one beyond it gets 503");
+	ok(has_header(&c2, "Retry-After: "), "with Retry-After");
+	ok(strstr(c2.body, "inflight-max") != NULL, "naming the budget (%s)",
+	    c2.body);
+	client_free(&c2);
+	is_int(metric(0, gfull), g0 + 1, "counted");
+	is_int(runs_of(big2), 0, "and not run");
+	client_wait(&c, 5000);
+	ok(c.status == 200 && strncmp(c.body, "ran:inflight-1", 14) == 0,
+	    "the first is answered");
+	client_free(&c);
+
+	/* The leader holds a big job from another gateway. */
+	until = ev_update_time(ev) + 2000;
+	while (metric(cur_leader, "jdp_work_leader_bytes") != 0 &&
+	    ev_update_time(ev) < until)
+		ev_run_once(ev, 5);
+	is_int(metric(cur_leader, "jdp_work_leader_bytes"), 0,
+	    "the leader holds no bytes once the answer is acknowledged");
+	is_int(
+	    metric(0, "jdp_gateway_inflight_bytes"), 0, "nor does the gateway");
+	l0 = metric(cur_leader, lfull);
+	leader_inject(0xfeed0002ULL, big1);
+	ok(wait_runs(big1, 2, 2000), "the leader takes a job under its budget");
+	post(&c2, big3);
+	is_int(c2.status, 503, "the leader: beyond its budget, 503");
+	ok(has_header(&c2, "Retry-After: "), "with Retry-After");
+	is_int(metric(cur_leader, lfull), l0 + 1, "counted by the leader");
+	is_int(runs_of(big3), 0, "and not run");
+	client_free(&c2);
+	while (running(big1))
+		ev_run_once(ev, 5);
+	spin(50);
+	post(&c2, big3);
+	ok(c2.status == 200 && strncmp(c2.body, "ran:inflight-3", 14) == 0,
+	    "once the budget is free again the request runs");
+	client_free(&c2);
+	conf->inflight_max = 256 << 20;
 }
 
 /* The leader is re-elected in a new epoch while a job runs. */
@@ -834,6 +1067,9 @@ main(void)
 	test_concurrent();
 	test_same_leader_new_term();
 	test_warming();
+	test_transient();
+	test_reused_id();
+	test_inflight();
 	conf->queue_max = 2;
 	test_no_leader();
 	conf->queue_max = 1000;
