@@ -476,6 +476,8 @@ test_compile_hostile(struct slot *s)
 		if (!ok(starts_with(s->body, "Code did not compile:"),
 			"%s: the classic first line", deep[i].what))
 			diag("got: %.300s", s->body ? s->body : "(none)");
+		has(s->body, "nested too deeply", "... that says why");
+		ok(s->body_len < 200, "... in a few words, not javac's stack");
 		run1("Hello", s);
 		is_str(s->body, "Hello 42", "an ordinary job after %s",
 		    deep[i].what);

@@ -190,6 +190,9 @@ public final class CompileServer {
 		Boolean ok = pool.getTask(log, files, errors, OPTIONS, null,
 		    List.of(new Source(info.name, text)),
 		    (JavacTask task) -> task.call());
+		if (errors.list.isEmpty() && log.toString().contains(
+		    "An exception has occurred in the compiler"))
+			return crashed(log.toString());
 		if (!ok || !errors.list.isEmpty())
 			return new Answer(COMPILE_ERROR,
 			    cut(format(errors, log), max));
@@ -216,6 +219,28 @@ public final class CompileServer {
 		d.flush();
 		files.out.clear();
 		return new Answer(OK, b.toByteArray());
+	}
+
+	static final String NESTED_TEXT = COMPILE_TEXT + "\nError:\nthe " +
+	    "code is nested too deeply to compile (javac ran out of stack)";
+
+	/*
+	 * javac crashed and said so in its log (it catches StackOverflowError
+	 * itself): a short text, not its stack, and a new task pool, since
+	 * the pooled context may be half-used.
+	 */
+	Answer crashed(String log) {
+		pool = new JavacTaskPool(1);
+		if (log.contains("java.lang.StackOverflowError"))
+			return new Answer(COMPILE_ERROR, NESTED_TEXT);
+		String what = "javac failed";
+		for (String l : log.split("\n"))
+			if (l.startsWith("java.") || l.startsWith("javax.")) {
+				what = "javac failed: " + l.trim();
+				break;
+			}
+		return new Answer(COMPILE_ERROR,
+		    cut(COMPILE_TEXT + "\nError:\n" + what, 4096));
 	}
 
 	/** The most class bytes one job may have: 4 x max-body + 1 MiB. */
@@ -337,9 +362,7 @@ public final class CompileServer {
 		} catch (StackOverflowError e) {
 			/* A source nested too deeply (10000 parentheses). */
 			pool = new JavacTaskPool(1);
-			a = new Answer(COMPILE_ERROR, COMPILE_TEXT +
-			    "\nError:\nthe code is nested too deeply to " +
-			    "compile (javac ran out of stack)");
+			a = new Answer(COMPILE_ERROR, NESTED_TEXT);
 		} catch (IOException | RuntimeException e) {
 			/* javac's pooled context may be broken: a new one. */
 			pool = new JavacTaskPool(1);
