@@ -96,8 +96,6 @@ runner_cs_lost(struct runner *r, const char *why)
 	runner_runs_lost(r, why, 0);
 	/* Waiting for a compile server to start does not count. */
 	runner_queue_unclock(&r->compile_q);
-	if (r->trusted)
-		runner_queue_unclock(&r->run_q);
 	if (r->cs_fails >= RUNNER_FAILS_MAX) {
 		xasprintf(&text, "the compile server cannot start (%s)",
 		    *tail != '\0' ? tail : why);
@@ -162,10 +160,10 @@ runner_cs_bad(struct runner *r, const struct runner_record *rec)
 }
 
 /*
- * A compile ran past its job's time limit (the job is answered by its own
- * timer) and at least RUNNER_COMPILE_GRACE_MS: the server is killed, so
- * that it does not hold up the jobs queued behind; they go on with the
- * next server.
+ * A compile ran past what was left of its job's time limit, and at least
+ * RUNNER_COMPILE_GRACE_MS: the job is answered (unless it was cancelled)
+ * and the server killed, so that it does not hold up the jobs queued
+ * behind; they go on with the next server.
  */
 static int64_t
 runner_cs_timeout(struct ev *ev, void *arg)
@@ -175,7 +173,7 @@ runner_cs_timeout(struct ev *ev, void *arg)
 	char *limit, *text;
 
 	r->cs_timer = 0;
-	if (job != NULL) { /* its own timer is due at the same time */
+	if (job != NULL) {
 		r->compiling = NULL;
 		limit = runner_fmt_ms(job->timeout_ms);
 		xasprintf(&text, "Time limit exceeded (%s)", limit);
@@ -234,7 +232,9 @@ runner_compile_next(struct runner *r)
 	    r, RUNNER_REQ_COMPILE, r->cs_busy, job->src, job->len, NULL, 0);
 	free(job->src);
 	job->src = NULL;
-	delay = job->deadline - ev_now(r->ev);
+	/* Its own compile is bounded apart: by what is left of its limit. */
+	runner_job_unclock(job);
+	delay = job->left_ms;
 	if (delay < RUNNER_COMPILE_GRACE_MS)
 		delay = RUNNER_COMPILE_GRACE_MS;
 	r->cs_timer = ev_add_timer(r->ev, delay, runner_cs_timeout, r);
@@ -290,8 +290,6 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 			r->cs_was_ready = 1;
 			/* Their time runs from now (docs/RUNNER.md). */
 			runner_queue_clock(&r->compile_q);
-			if (r->trusted)
-				runner_queue_clock(&r->run_q);
 			/* JDK 17 warns of the security manager (trusted). */
 			buf_reset(&p->buf[RUNNER_ERR]);
 		} else if (rec.kind == RUNNER_CS_RESULT ||

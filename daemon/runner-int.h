@@ -134,6 +134,7 @@ struct runner_job {
 	char *in; /* its stdin, written after the class bytes */
 	size_t in_len;
 	int64_t timeout_ms; /* wall clock, at most job-timeout */
+	int64_t left_ms; /* of its limit (docs/RUNNER.md: what counts) */
 	int64_t deadline; /* its time is up (while timer is set) */
 	runner_cb cb;
 	void *arg;
@@ -224,13 +225,13 @@ void runner_fail_queue(struct runner *, struct runner_jobs *, const char *);
 /* The status and body a final harness record answers; -1 if not one. */
 int runner_record_result(const struct runner *, int, const char *, size_t,
     const char *, size_t, struct runner_result *);
-/* Start a job's clock: its whole time limit from now. */
+/* Start (or resume) a job's clock: what is left of its limit runs. */
 void runner_job_clock(struct runner_job *);
-/* Stop a job's clock (no compile server to wait for). */
+/* Pause a job's clock, keeping what is left of its limit. */
 void runner_job_unclock(struct runner_job *);
-/* Start the clocks of the jobs in a queue that have none. */
+/* Resume the clocks of the jobs in a queue. */
 void runner_queue_clock(struct runner_jobs *);
-/* Stop the clocks of the jobs in a queue. */
+/* Pause the clocks of the jobs in a queue. */
 void runner_queue_unclock(struct runner_jobs *);
 /* Why a job that called System.exit failed, appended to a buffer. */
 void runner_exit_text(struct buf *, int, int);

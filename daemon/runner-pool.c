@@ -104,6 +104,7 @@ runner_dispatch(struct runner *r)
 		job->in = NULL;
 		p->in_close = 1;
 		runner_proc_flush(p);
+		runner_job_clock(job);
 	}
 	runner_pool_fill(r);
 }

@@ -52,6 +52,7 @@ runner_trusted_dispatch(struct runner *r)
 		runner_cs_send(r, RUNNER_REQ_RUN, run->id,
 		    buf_data(&job->payload), buf_len(&job->payload), job->in,
 		    job->in_len);
+		runner_job_clock(job);
 	}
 }
 
@@ -223,6 +224,7 @@ runner_runs_lost(struct runner *r, const char *why, int innocent)
 			job->state = RUNNER_JOB_RUN_QUEUE;
 			job->t_run = 0;
 			runner_job_unclock(job);
+			job->left_ms = job->timeout_ms;
 			TAILQ_INSERT_HEAD(&r->run_q, job, entry);
 			r->nrun_q++;
 			continue;

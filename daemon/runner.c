@@ -236,9 +236,8 @@ runner_job_finish(struct runner_job *job, enum proto_result_status status,
 }
 
 /*
- * A job's time is up, counted from runner_submit: waiting to compile,
- * compiling (the compile server is killed later, runner-cs.c), waiting to
- * run or running, the answer is the same.
+ * A job's time is up: what counts is waiting in the compile queue (behind
+ * other jobs) and running; its own compile is bounded by runner-cs.c.
  */
 static int64_t
 runner_job_timeout(struct ev *ev, void *arg)
@@ -259,28 +258,32 @@ runner_job_timeout(struct ev *ev, void *arg)
 	return EV_TIMER_STOP;
 }
 
-/* Start a job's clock: its whole time limit from now. */
+/* Start (or resume) a job's clock: what is left of its limit runs. */
 void
 runner_job_clock(struct runner_job *job)
 {
 	struct runner *r = job->r;
 
 	runner_job_unclock(job);
-	job->deadline = ev_now(r->ev) + job->timeout_ms;
-	job->timer =
-	    ev_add_timer(r->ev, job->timeout_ms, runner_job_timeout, job);
+	job->deadline = ev_now(r->ev) + job->left_ms;
+	job->timer = ev_add_timer(r->ev, job->left_ms, runner_job_timeout, job);
 }
 
-/* Stop a job's clock (no compile server to wait for). */
+/* Pause a job's clock, keeping what is left of its limit. */
 void
 runner_job_unclock(struct runner_job *job)
 {
-	if (job->timer != 0)
-		ev_del_timer(job->r->ev, job->timer);
+	int64_t left;
+
+	if (job->timer == 0)
+		return;
+	ev_del_timer(job->r->ev, job->timer);
 	job->timer = 0;
+	left = job->deadline - ev_now(job->r->ev);
+	job->left_ms = left > 0 ? left : 0;
 }
 
-/* Start the clocks of the jobs in q that have none. */
+/* Resume the clocks of the jobs in q. */
 void
 runner_queue_clock(struct runner_jobs *q)
 {
@@ -291,7 +294,7 @@ runner_queue_clock(struct runner_jobs *q)
 		runner_job_clock(job);
 }
 
-/* Stop the clocks of the jobs in q. */
+/* Pause the clocks of the jobs in q. */
 void
 runner_queue_unclock(struct runner_jobs *q)
 {
@@ -444,6 +447,7 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 	 * Its time runs from now, waiting counts, but not for a compile
 	 * server to start: then it runs from when one is ready.
 	 */
+	job->left_ms = job->timeout_ms;
 	if (r->cs != NULL && r->cs->state == RUNNER_PROC_READY)
 		runner_job_clock(job);
 	runner_compile_next(r);
