@@ -17,8 +17,7 @@
 #include "wire.h"
 #include "xmalloc.h"
 
-#define RUNNER_COMPILE_MIN_MS 10000 /* compile time limit, at least */
-#define RUNNER_CS_HDR 9 /* an answer's id, kind and length */
+#define RUNNER_COMPILE_GRACE_MS 2000 /* a compile runs at least this */
 
 static void runner_cs_output(struct runner_proc *, int, void *);
 static void runner_cs_exit(struct runner_proc *, void *);
@@ -28,12 +27,16 @@ static void runner_cs_parse(struct runner *, struct runner_proc *);
 static const struct runner_proc_ops runner_cs_ops = {
     runner_cs_output, runner_cs_exit};
 
-/* The compile time limit: job-timeout, but at least RUNNER_COMPILE_MIN_MS. */
-static int64_t
-runner_compile_limit(const struct runner *r)
+/*
+ * The largest answer of the compile server: class bytes (CompileServer
+ * answers a compile error beyond 4 x max-body + 1 MiB), an error text, or
+ * a trusted job's result (text, stdout and stderr, each within
+ * job-output-max).
+ */
+static uint64_t
+runner_cs_answer_max(const struct runner *r)
 {
-	return r->timeout_ms > RUNNER_COMPILE_MIN_MS ? r->timeout_ms
-						     : RUNNER_COMPILE_MIN_MS;
+	return 4 * r->source_max + 3 * r->output_max + (1ULL << 20);
 }
 
 static int64_t
@@ -92,6 +95,8 @@ runner_cs_lost(struct runner *r, const char *why)
 		free(text);
 	}
 	runner_runs_lost(r, why, 0);
+	/* Waiting for a compile server to start does not count. */
+	runner_queue_unclock(&r->compile_q);
 	if (r->cs_fails >= RUNNER_FAILS_MAX) {
 		xasprintf(&text, "the compile server cannot start (%s)",
 		    *tail != '\0' ? tail : why);
@@ -112,15 +117,15 @@ runner_cs_lost(struct runner *r, const char *why)
 }
 
 /*
- * Kill the compile server for a reason of ours, not of the jobs in it: the
- * trusted jobs it runs go back to the head of the run queue.
+ * Kill the compile server; innocent: for a reason of ours, not of the jobs
+ * in it, whose trusted jobs go back to the head of the run queue.
  */
-void
-runner_cs_kill(struct runner *r, const char *why)
+static void
+runner_cs_end(struct runner *r, const char *why, int innocent)
 {
 	struct runner_proc *p = r->cs;
 
-	runner_runs_lost(r, why, 1);
+	runner_runs_lost(r, why, innocent);
 	/* Reaped by its exit callback; listed so runner_free finds it. */
 	p->state = RUNNER_PROC_DONE;
 	sandbox_kill(r->sb, &p->sp);
@@ -129,6 +134,38 @@ runner_cs_kill(struct runner *r, const char *why)
 	runner_cs_lost(r, why);
 }
 
+/* Kill the compile server for a reason of ours, not of the jobs in it. */
+void
+runner_cs_kill(struct runner *r, const char *why)
+{
+	runner_cs_end(r, why, 1);
+}
+
+/*
+ * The compile server broke its protocol (an answer malformed, too large or
+ * unexpected; in trusted mode a job can write on its stdout): kill it; the
+ * job compiling gets a compile error, trusted jobs run again once.
+ */
+static void
+runner_cs_bad(struct runner *r, const struct runner_record *rec)
+{
+	struct buf why;
+
+	r->bad_records++;
+	buf_init(&why);
+	buf_puts(&why, "broke the protocol (");
+	runner_record_why(&why, rec, runner_cs_answer_max(r));
+	buf_puts(&why, ")");
+	runner_cs_end(r, buf_cstr(&why), 0);
+	buf_free(&why);
+}
+
+/*
+ * A compile ran past what was left of its job's time limit, and at least
+ * RUNNER_COMPILE_GRACE_MS: the job is answered (unless it was cancelled)
+ * and the server killed, so that it does not hold up the jobs queued
+ * behind; they go on with the next server.
+ */
 static int64_t
 runner_cs_timeout(struct ev *ev, void *arg)
 {
@@ -139,15 +176,15 @@ runner_cs_timeout(struct ev *ev, void *arg)
 	r->cs_timer = 0;
 	if (job != NULL) {
 		r->compiling = NULL;
-		limit = runner_fmt_ms(runner_compile_limit(r));
-		xasprintf(
-		    &text, "Time limit exceeded (%s)\nwhile compiling", limit);
+		limit = runner_fmt_ms(job->timeout_ms);
+		xasprintf(&text, "Time limit exceeded (%s)", limit);
 		runner_job_finish(
 		    job, PROTO_RESULT_TIMEOUT, text, strlen(text));
 		free(text);
 		free(limit);
 	}
-	runner_cs_kill(r, "exceeded the compile time limit");
+	runner_cs_kill(
+	    r, "was killed: a compile ran past its job's time limit");
 	return EV_TIMER_STOP;
 }
 
@@ -181,6 +218,7 @@ runner_compile_next(struct runner *r)
 {
 	struct runner_proc *p = r->cs;
 	struct runner_job *job;
+	int64_t delay;
 
 	if (p == NULL || p->state != RUNNER_PROC_READY || r->cs_busy != 0)
 		return;
@@ -195,30 +233,55 @@ runner_compile_next(struct runner *r)
 	    r, RUNNER_REQ_COMPILE, r->cs_busy, job->src, job->len, NULL, 0);
 	free(job->src);
 	job->src = NULL;
-	r->cs_timer =
-	    ev_add_timer(r->ev, runner_compile_limit(r), runner_cs_timeout, r);
+	/* Its own compile is bounded apart: by what is left of its limit. */
+	runner_job_unclock(job);
+	delay = job->left_ms;
+	if (delay < RUNNER_COMPILE_GRACE_MS)
+		delay = RUNNER_COMPILE_GRACE_MS;
+	r->cs_timer = ev_add_timer(r->ev, delay, runner_cs_timeout, r);
 }
 
-/* Handle complete answers from the compile server. */
+/* Whether the compile server may send this answer now. */
+static int
+runner_cs_expected(
+    struct runner *r, struct runner_proc *p, const struct runner_record *rec)
+{
+	switch (rec->kind) {
+	case RUNNER_CS_READY:
+		return p->state == RUNNER_PROC_STARTING;
+	case RUNNER_CS_RESULT:
+	case RUNNER_CS_GONE:
+		return r->trusted && p->state == RUNNER_PROC_READY;
+	default: /* the answer to the one compile in it */
+		return r->cs_busy != 0 && rec->id == r->cs_busy;
+	}
+}
+
+/*
+ * Handle complete answers from the compile server, each bounded by
+ * runner_cs_answer_max; anything malformed or unexpected kills it.
+ */
 static void
 runner_cs_parse(struct runner *r, struct runner_proc *p)
 {
 	struct buf *b = &p->buf[RUNNER_OUT];
+	struct runner_record rec;
 	struct runner_job *job;
-	struct wire_rd rd;
-	const uint8_t *d;
 	char *text;
-	uint32_t id, len;
-	uint8_t kind;
+	ssize_t n;
 
-	while (r->cs == p && buf_len(b) >= RUNNER_CS_HDR) {
-		wire_rd_init(&rd, buf_data(b), buf_len(b));
-		if (wire_get_u32(&rd, &id) == -1 ||
-		    wire_get_u8(&rd, &kind) == -1 ||
-		    wire_get_u32(&rd, &len) == -1 || wire_rd_left(&rd) < len)
+	while (r->cs == p) {
+		n = runner_record_parse_cs(
+		    buf_data(b), buf_len(b), runner_cs_answer_max(r), &rec);
+		if (n == RUNNER_RECORD_PARTIAL)
+			break;
+		if (n == RUNNER_RECORD_BAD || !runner_cs_expected(r, p, &rec)) {
+			if (n != RUNNER_RECORD_BAD)
+				rec.why = RUNNER_RECORD_UNEXPECTED;
+			runner_cs_bad(r, &rec);
 			return;
-		d = buf_data(b) + RUNNER_CS_HDR;
-		if (kind == RUNNER_CS_READY) {
+		}
+		if (rec.kind == RUNNER_CS_READY) {
 			log_info("runner: compile server ready (pid %ld, %lld "
 				 "ms)",
 			    (long)p->sp.pid,
@@ -226,11 +289,15 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 			p->state = RUNNER_PROC_READY;
 			r->cs_fails = 0;
 			r->cs_was_ready = 1;
+			/* Their time runs from now (docs/RUNNER.md). */
+			runner_queue_clock(&r->compile_q);
 			/* JDK 17 warns of the security manager (trusted). */
 			buf_reset(&p->buf[RUNNER_ERR]);
-		} else if (kind == RUNNER_CS_RESULT || kind == RUNNER_CS_GONE) {
-			runner_trusted_answer(r, id, kind, d, len);
-		} else if (id == r->cs_busy) {
+		} else if (rec.kind == RUNNER_CS_RESULT ||
+		    rec.kind == RUNNER_CS_GONE) {
+			runner_trusted_answer(
+			    r, rec.id, rec.kind, rec.data, (uint32_t)rec.len);
+		} else {
 			r->cs_busy = 0;
 			if (r->cs_timer != 0)
 				ev_del_timer(r->ev, r->cs_timer);
@@ -239,40 +306,48 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 			r->compiling = NULL;
 			if (job != NULL) {
 				job->t_compiled = ev_now(r->ev);
-				if (kind == RUNNER_CS_OK) {
-					wire_put_u32(&job->payload, len);
-					buf_add(&job->payload, d, len);
+				if (rec.kind == RUNNER_CS_OK) {
+					wire_put_u32(
+					    &job->payload, (uint32_t)rec.len);
+					buf_add(&job->payload, rec.data,
+					    (size_t)rec.len);
 					job->state = RUNNER_JOB_RUN_QUEUE;
 					TAILQ_INSERT_TAIL(
 					    &r->run_q, job, entry);
 					r->nrun_q++;
 				} else {
-					text = xstrndup((const char *)d, len);
+					text = xstrndup((const char *)rec.data,
+					    (size_t)rec.len);
 					runner_job_finish(job,
 					    PROTO_RESULT_COMPILE_ERROR, text,
-					    len);
+					    (size_t)rec.len);
 					free(text);
 				}
 			}
 		}
-		buf_consume(b, RUNNER_CS_HDR + (size_t)len);
+		buf_consume(b, (size_t)n);
 		runner_dispatch(r);
 	}
 	if (r->cs == p)
 		runner_compile_next(r);
 }
 
-/* The compile server's answers (stdout), stderr and control pipe. */
+/*
+ * The compile server's answers (stdout, an answer at most per read: the
+ * rest comes on the next call), stderr and control pipe (their tails).
+ */
 static void
 runner_cs_output(struct runner_proc *p, int i, void *arg)
 {
 	struct runner *r = arg;
 
-	runner_proc_read(p, i, 0);
-	if (i == RUNNER_OUT)
+	if (i == RUNNER_OUT) {
+		runner_proc_read(p, i, RUNNER_CS_HDR + runner_cs_answer_max(r));
 		runner_cs_parse(r, p);
-	else
+	} else {
+		runner_proc_read(p, i, RUNNER_ERR_KEEP);
 		runner_proc_tail(p, i, RUNNER_ERR_KEEP);
+	}
 }
 
 /* A compile server exited: its last answers, then start another. */

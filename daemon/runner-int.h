@@ -8,6 +8,7 @@
 #define JDP_RUNNER_INT_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,31 @@ struct ev;
 #define RUNNER_CS_READY 3
 #define RUNNER_CS_RESULT 4 /* trusted: a job's result */
 #define RUNNER_CS_GONE 5 /* trusted: no thread of the job is left */
+
+#define RUNNER_CS_HDR 9 /* an answer's id, kind and length */
+#define RUNNER_RUN_HDR 5 /* a control record's kind and length */
+
+/* What runner_record_parse* return besides the bytes used. */
+#define RUNNER_RECORD_PARTIAL 0
+#define RUNNER_RECORD_BAD (-1)
+
+/* Why a record is bad (runner_record_why says it in words). */
+enum runner_record_why {
+	RUNNER_RECORD_NONE,
+	RUNNER_RECORD_KIND, /* unknown kind */
+	RUNNER_RECORD_SIZE, /* longer than allowed */
+	RUNNER_RECORD_SHAPE, /* wrong length or payload for its kind */
+	RUNNER_RECORD_UNEXPECTED /* well-formed, but not now (the caller's) */
+};
+
+/* One record a child sent: spans into the caller's buffer. */
+struct runner_record {
+	uint32_t id; /* compile server answers only */
+	int kind;
+	uint64_t len; /* the payload's length, as claimed */
+	const uint8_t *data; /* the payload (len bytes), when complete */
+	enum runner_record_why why;
+};
 
 /* Requests to the compile server. */
 #define RUNNER_REQ_COMPILE 0
@@ -108,12 +134,14 @@ struct runner_job {
 	char *in; /* its stdin, written after the class bytes */
 	size_t in_len;
 	int64_t timeout_ms; /* wall clock, at most job-timeout */
+	int64_t left_ms; /* of its limit (docs/RUNNER.md: what counts) */
+	int64_t deadline; /* its time is up (while timer is set) */
 	runner_cb cb;
 	void *arg;
 	int answered; /* in its callback: runner_cancel leaves it */
 	struct buf payload; /* class bytes for the harness */
 	struct runner_proc *proc;
-	uint64_t timer;
+	uint64_t timer; /* its time limit (or, delivering, the answer) */
 	int exited; /* 'X': called System.exit */
 	int main; /* ... from main() */
 	struct runner_run *run; /* trusted, running in the compile server */
@@ -182,6 +210,7 @@ struct runner {
 	uint64_t finished[RUNNER_NSTATUS];
 	uint64_t cs_restarts, cs_starts;
 	uint64_t jvm_starts, jvm_failures;
+	uint64_t bad_records; /* children killed for breaking the protocol */
 	int64_t compile_ms_sum, run_ms_sum;
 };
 
@@ -197,10 +226,33 @@ void runner_fail_queue(struct runner *, struct runner_jobs *, const char *);
 /* The status and body a final harness record answers; -1 if not one. */
 int runner_record_result(const struct runner *, int, const char *, size_t,
     const char *, size_t, struct runner_result *);
+/* Start (or resume) a job's clock: what is left of its limit runs. */
+void runner_job_clock(struct runner_job *);
+/* Pause a job's clock, keeping what is left of its limit. */
+void runner_job_unclock(struct runner_job *);
+/* Resume the clocks of the jobs in a queue. */
+void runner_queue_clock(struct runner_jobs *);
+/* Pause the clocks of the jobs in a queue. */
+void runner_queue_unclock(struct runner_jobs *);
 /* Why a job that called System.exit failed, appended to a buffer. */
 void runner_exit_text(struct buf *, int, int);
 /* A runner with warm-up rounds for the compile server (0: --exec). */
 struct runner *runner_create(struct ev *, const struct conf *, int, char **);
+
+/* runner-record.c: pure parsers, a leaf. */
+
+/*
+ * One control record of a run JVM in d (len bytes), payloads of at most
+ * max bytes: the bytes it takes, RUNNER_RECORD_PARTIAL, or
+ * RUNNER_RECORD_BAD (rec->why says why). Allocates nothing.
+ */
+ssize_t runner_record_parse(
+    const uint8_t *, size_t, uint64_t, struct runner_record *);
+/* The same for one answer of the compile server. */
+ssize_t runner_record_parse_cs(
+    const uint8_t *, size_t, uint64_t, struct runner_record *);
+/* Append why a record is bad, in words, to a buffer; max is the limit. */
+void runner_record_why(struct buf *, const struct runner_record *, uint64_t);
 
 /* runner-proc.c: a leaf, it calls none of the files below. */
 
@@ -257,8 +309,10 @@ void runner_compile_next(struct runner *);
 void runner_pool_fill(struct runner *);
 /* Give waiting jobs to warm JVMs (trusted: to the compile server). */
 void runner_dispatch(struct runner *);
-/* A job's time limit (timer callback; run JVM or trusted). */
-int64_t runner_run_timeout(struct ev *, void *);
+/* A running job's time is up (run JVM or trusted): answer it with text. */
+void runner_run_expire(struct runner_job *, const char *);
+/* The running job of a run JVM was cancelled: kill it, uncount it. */
+void runner_pool_cancel(struct runner_proc *);
 
 /* runner-trusted.c */
 

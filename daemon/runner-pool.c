@@ -21,8 +21,6 @@
 #include "wire.h"
 #include "xmalloc.h"
 
-#define RUNNER_RUN_HDR 5 /* a control record's kind and length */
-
 static void runner_run_output(struct runner_proc *, int, void *);
 static void runner_run_exit(struct runner_proc *, void *);
 
@@ -106,8 +104,7 @@ runner_dispatch(struct runner *r)
 		job->in = NULL;
 		p->in_close = 1;
 		runner_proc_flush(p);
-		job->timer = ev_add_timer(
-		    r->ev, job->timeout_ms, runner_run_timeout, job);
+		runner_job_clock(job);
 	}
 	runner_pool_fill(r);
 }
@@ -145,6 +142,16 @@ runner_pool_retire(struct runner_proc *p)
 	runner_dispatch(p->r);
 }
 
+/* Its job was cancelled: stop the process, give its place back. */
+void
+runner_pool_cancel(struct runner_proc *p)
+{
+	runner_pool_uncount(p);
+	p->job = NULL;
+	p->state = RUNNER_PROC_DONE;
+	runner_proc_stop(p);
+}
+
 /* Finish the running job of p and retire p. */
 static void
 runner_run_finish(struct runner_proc *p, enum proto_result_status status,
@@ -164,7 +171,41 @@ runner_run_drain(struct runner_proc *p)
 	runner_proc_read(p, RUNNER_ERR, p->r->output_max);
 }
 
-/* A result record from the harness. */
+/*
+ * The run JVM broke the harness's protocol (a record that is malformed,
+ * too large or unexpected): its job, if any, gets a runtime error that
+ * says so, and the JVM is killed. Logged and counted, never more.
+ */
+static void
+runner_run_bad(struct runner_proc *p, const struct runner_record *rec)
+{
+	struct runner *r = p->r;
+	struct buf text;
+
+	r->bad_records++;
+	buf_init(&text);
+	buf_puts(&text,
+	    "Could not create and run instance of class\n"
+	    "the job broke the run harness's protocol: ");
+	runner_record_why(&text, rec, r->output_max);
+	log_warn("runner: run JVM pid %ld%s: %s", (long)p->sp.pid,
+	    p->job != NULL ? "" : " (no job)",
+	    buf_cstr(&text) +
+		strlen("Could not create and run instance of "
+		       "class\nthe job broke the run harness's "
+		       "protocol: "));
+	if (p->job != NULL)
+		runner_run_finish(p, PROTO_RESULT_RUNTIME_ERROR,
+		    buf_cstr(&text), buf_len(&text));
+	else {
+		if (p->state == RUNNER_PROC_STARTING)
+			r->jvm_failures++;
+		runner_pool_retire(p);
+	}
+	buf_free(&text);
+}
+
+/* A result record from the harness (the job's only one, or 'X'). */
 static void
 runner_run_record(struct runner_proc *p, int kind, const char *d, size_t len)
 {
@@ -173,49 +214,61 @@ runner_run_record(struct runner_proc *p, int kind, const char *d, size_t len)
 	struct buf *out = &p->buf[RUNNER_OUT];
 	struct runner_result res;
 
+	if (kind == 'X') {
+		/* System.exit: the exit status completes the story. */
+		job->exited = 1;
+		job->main = d[0] == 'M';
+		return;
+	}
 	runner_run_drain(p);
 	if (buf_len(out) > r->output_max ||
 	    buf_len(&p->buf[RUNNER_ERR]) > r->output_max)
 		kind = 'P';
 	if (runner_record_result(
-		r, kind, d, len, buf_cstr(out), buf_len(out), &res) == 0) {
-		runner_run_finish(p, res.status, res.body, res.body_len);
-		return;
+		r, kind, d, len, buf_cstr(out), buf_len(out), &res) == -1) {
+		res.status = PROTO_RESULT_RUNTIME_ERROR; /* never */
+		res.body = "Could not create and run instance of class";
+		res.body_len = strlen(res.body);
 	}
-	switch (kind) {
-	case 'X':
-		/* System.exit: the exit status completes the story. */
-		if (job != NULL) {
-			job->exited = 1;
-			job->main = len > 0 && d[0] == 'M';
-		}
-		break;
-	default:
-		log_warn("runner: run JVM pid %ld: bad record %d",
-		    (long)p->sp.pid, kind);
-		break;
-	}
+	runner_run_finish(p, res.status, res.body, res.body_len);
 }
 
-/* Parse control records: 'R' (ready), then one result. */
+/*
+ * Parse control records, each bounded by job-output-max: 'R' once while
+ * starting, then, once a job is given, one result (O M E L P), or 'X'
+ * and nothing after it. Anything else ends the JVM (runner_run_bad).
+ */
 static void
 runner_run_parse(struct runner_proc *p)
 {
 	struct runner *r = p->r;
 	struct buf *b = &p->buf[RUNNER_CTL];
-	struct wire_rd rd;
-	const uint8_t *d;
+	struct runner_record rec;
 	char *payload;
-	uint32_t len;
-	uint8_t kind;
+	ssize_t n;
+	int expected;
 
-	while (p->state != RUNNER_PROC_DONE && buf_len(b) >= RUNNER_RUN_HDR) {
-		d = buf_data(b);
-		wire_rd_init(&rd, d, buf_len(b));
-		if (wire_get_u8(&rd, &kind) == -1 ||
-		    wire_get_u32(&rd, &len) == -1 || wire_rd_left(&rd) < len)
+	while (p->state != RUNNER_PROC_DONE) {
+		n = runner_record_parse(
+		    buf_data(b), buf_len(b), r->output_max, &rec);
+		if (n == RUNNER_RECORD_PARTIAL)
 			return;
-		if (kind == 'R' && p->state == RUNNER_PROC_STARTING) {
+		if (n == RUNNER_RECORD_BAD) {
+			runner_run_bad(p, &rec);
+			return;
+		}
+		if (p->state == RUNNER_PROC_STARTING)
+			expected = rec.kind == 'R';
+		else if (p->state == RUNNER_PROC_BUSY && p->job != NULL)
+			expected = rec.kind != 'R' && !p->job->exited;
+		else
+			expected = 0; /* ready, without a job: nothing */
+		if (!expected) {
+			rec.why = RUNNER_RECORD_UNEXPECTED;
+			runner_run_bad(p, &rec);
+			return;
+		}
+		if (rec.kind == 'R') {
 			r->nstarting--;
 			r->nready++;
 			p->state = RUNNER_PROC_READY;
@@ -223,41 +276,32 @@ runner_run_parse(struct runner_proc *p)
 			log_debug("runner: run JVM pid %ld ready in %lld ms",
 			    (long)p->sp.pid,
 			    (long long)(ev_now(r->ev) - p->started));
-			buf_consume(b, RUNNER_RUN_HDR + (size_t)len);
+			buf_consume(b, (size_t)n);
 			runner_dispatch(r);
 			continue;
 		}
 		/* A NUL-terminated copy for the callback. */
-		payload = xstrndup((const char *)d + RUNNER_RUN_HDR, len);
-		buf_consume(b, RUNNER_RUN_HDR + (size_t)len);
-		runner_run_record(p, kind, payload, len);
+		payload = xstrndup((const char *)rec.data, (size_t)rec.len);
+		buf_consume(b, (size_t)n);
+		runner_run_record(p, rec.kind, payload, (size_t)rec.len);
 		free(payload);
 	}
 }
 
-int64_t
-runner_run_timeout(struct ev *ev, void *arg)
+/* A running job's time is up (run JVM or trusted): answer, stop it. */
+void
+runner_run_expire(struct runner_job *job, const char *text)
 {
-	struct runner_job *job = arg;
 	struct runner_proc *p = job->proc;
-	char *limit, *text;
 
-	job->timer = 0;
-	if (p == NULL && job->run == NULL)
-		return EV_TIMER_STOP;
-	limit = runner_fmt_ms(job->timeout_ms);
-	xasprintf(&text, "Time limit exceeded (%s)", limit);
 	if (job->run != NULL) {
 		runner_trusted_stop(job);
 		runner_job_finish(
 		    job, PROTO_RESULT_TIMEOUT, text, strlen(text));
-	} else {
+	} else if (p != NULL) {
 		runner_run_drain(p);
 		runner_run_finish(p, PROTO_RESULT_TIMEOUT, text, strlen(text));
 	}
-	free(text);
-	free(limit);
-	return EV_TIMER_STOP;
 }
 
 /* The run JVM exited without a result record (or after System.exit). */
@@ -356,13 +400,14 @@ runner_run_output(struct runner_proc *p, int i, void *arg)
 	struct runner *r = arg;
 
 	if (i == RUNNER_CTL) {
-		runner_proc_read(p, i, 0);
+		/* A record at most: what is left comes on the next call. */
+		runner_proc_read(p, i, RUNNER_RUN_HDR + r->output_max);
 		runner_run_parse(p);
 		return;
 	}
 	if (p->job == NULL) {
 		/* Warming up: keep a little stderr for error messages. */
-		runner_proc_read(p, i, 0);
+		runner_proc_read(p, i, RUNNER_ERR_KEEP);
 		if (i == RUNNER_OUT)
 			buf_reset(&p->buf[i]);
 		else

@@ -52,8 +52,7 @@ runner_trusted_dispatch(struct runner *r)
 		runner_cs_send(r, RUNNER_REQ_RUN, run->id,
 		    buf_data(&job->payload), buf_len(&job->payload), job->in,
 		    job->in_len);
-		job->timer = ev_add_timer(
-		    r->ev, job->timeout_ms, runner_run_timeout, job);
+		runner_job_clock(job);
 	}
 }
 
@@ -220,13 +219,13 @@ runner_runs_lost(struct runner *r, const char *why, int innocent)
 		runner_run_free(run);
 		if (job == NULL)
 			continue;
-		if (job->timer != 0)
-			ev_del_timer(r->ev, job->timer);
-		job->timer = 0;
 		if (innocent || !job->retried) {
+			/* Run again, its whole limit from the next server. */
 			job->retried |= !innocent;
 			job->state = RUNNER_JOB_RUN_QUEUE;
 			job->t_run = 0;
+			runner_job_unclock(job);
+			job->left_ms = job->timeout_ms;
 			TAILQ_INSERT_HEAD(&r->run_q, job, entry);
 			r->nrun_q++;
 			continue;

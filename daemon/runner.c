@@ -134,6 +134,25 @@ runner_job_free(struct runner_job *job)
 	free(job);
 }
 
+/*
+ * text (*len bytes) if it is within job-output-max, NULL; else a
+ * NUL-terminated copy of its first bytes up to the limit, not splitting a
+ * UTF-8 character, with *len set. Caller frees.
+ */
+static char *
+runner_cut(const struct runner *r, const char *text, size_t *len)
+{
+	size_t n;
+
+	if (*len <= r->output_max)
+		return NULL;
+	n = (size_t)r->output_max;
+	while (n > 0 && ((uint8_t)text[n] & 0xc0) == 0x80)
+		n--;
+	*len = n;
+	return xstrndup(text, n);
+}
+
 /* Answer a job: build the result, call back, free the job. */
 void
 runner_job_finish(struct runner_job *job, enum proto_result_status status,
@@ -145,6 +164,8 @@ runner_job_finish(struct runner_job *job, enum proto_result_status status,
 	int64_t now = ev_now(r->ev);
 	runner_cb cb = job->cb;
 	void *arg = job->arg;
+	char *cut[3];
+	int i;
 
 	memset(&res, 0, sizeof res);
 	res.id = job->id;
@@ -164,6 +185,22 @@ runner_job_finish(struct runner_job *job, enum proto_result_status status,
 		res.err = job->err;
 		res.err_len = job->err_len;
 	}
+	/*
+	 * Nothing handed on is larger than job-output-max, whatever a child
+	 * sent: a result over it is output_limit, an error text, stdout and
+	 * stderr are cut (at a character).
+	 */
+	if (res.body_len > r->output_max && status == PROTO_RESULT_OK) {
+		res.status = status = PROTO_RESULT_OUTPUT_LIMIT;
+		res.body = r->output_text;
+		res.body_len = strlen(r->output_text);
+	}
+	if ((cut[0] = runner_cut(r, res.body, &res.body_len)) != NULL)
+		res.body = cut[0];
+	if ((cut[1] = runner_cut(r, res.out, &res.out_len)) != NULL)
+		res.out = cut[1];
+	if ((cut[2] = runner_cut(r, res.err, &res.err_len)) != NULL)
+		res.err = cut[2];
 	if (job->t_compile != 0) {
 		res.queue_ms = job->t_compile - job->t_submit;
 		res.compile_ms =
@@ -195,6 +232,77 @@ runner_job_finish(struct runner_job *job, enum proto_result_status status,
 	if (cb != NULL)
 		cb(&res, arg);
 	runner_job_free(job);
+	for (i = 0; i < 3; i++)
+		free(cut[i]);
+}
+
+/*
+ * A job's time is up: what counts is waiting in the compile queue (behind
+ * other jobs) and running; its own compile is bounded by runner-cs.c.
+ */
+static int64_t
+runner_job_timeout(struct ev *ev, void *arg)
+{
+	struct runner_job *job = arg;
+	char *limit, *text;
+
+	job->timer = 0;
+	limit = runner_fmt_ms(job->timeout_ms);
+	xasprintf(&text, "Time limit exceeded (%s)", limit);
+	free(limit);
+	if (job->state == RUNNER_JOB_RUNNING)
+		runner_run_expire(job, text);
+	else
+		runner_job_finish(
+		    job, PROTO_RESULT_TIMEOUT, text, strlen(text));
+	free(text);
+	return EV_TIMER_STOP;
+}
+
+/* Start (or resume) a job's clock: what is left of its limit runs. */
+void
+runner_job_clock(struct runner_job *job)
+{
+	struct runner *r = job->r;
+
+	runner_job_unclock(job);
+	job->deadline = ev_now(r->ev) + job->left_ms;
+	job->timer = ev_add_timer(r->ev, job->left_ms, runner_job_timeout, job);
+}
+
+/* Pause a job's clock, keeping what is left of its limit. */
+void
+runner_job_unclock(struct runner_job *job)
+{
+	int64_t left;
+
+	if (job->timer == 0)
+		return;
+	ev_del_timer(job->r->ev, job->timer);
+	job->timer = 0;
+	left = job->deadline - ev_now(job->r->ev);
+	job->left_ms = left > 0 ? left : 0;
+}
+
+/* Resume the clocks of the jobs in q. */
+void
+runner_queue_clock(struct runner_jobs *q)
+{
+	struct runner_job *job;
+
+	TAILQ_FOREACH(job, q, entry)
+	if (job->timer == 0)
+		runner_job_clock(job);
+}
+
+/* Pause the clocks of the jobs in q. */
+void
+runner_queue_unclock(struct runner_jobs *q)
+{
+	struct runner_job *job;
+
+	TAILQ_FOREACH(job, q, entry)
+	runner_job_unclock(job);
 }
 
 static int64_t
@@ -336,6 +444,13 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 	}
 	job->state = RUNNER_JOB_COMPILE_QUEUE;
 	TAILQ_INSERT_TAIL(&r->compile_q, job, entry);
+	/*
+	 * Its time runs from now, waiting counts, but not for a compile
+	 * server to start: then it runs from when one is ready.
+	 */
+	job->left_ms = job->timeout_ms;
+	if (r->cs != NULL && r->cs->state == RUNNER_PROC_READY)
+		runner_job_clock(job);
 	runner_compile_next(r);
 	return job->id;
 }
@@ -350,14 +465,14 @@ runner_cancel(struct runner *r, uint64_t id)
 		return; /* unknown, answered, or in its callback */
 	log_debug("runner: job %llu cancelled", (unsigned long long)id);
 	if ((p = job->proc) != NULL) {
-		p->job = NULL;
 		job->proc = NULL;
-		p->state = RUNNER_PROC_DONE;
-		sandbox_kill(r->sb, &p->sp);
+		runner_pool_cancel(p);
 	}
 	if (job->run != NULL)
 		runner_trusted_stop(job);
 	runner_job_free(job);
+	if (p != NULL)
+		runner_dispatch(r); /* its place in the pool is free */
 }
 
 /* --- the runner ----------------------------------------------------------- */
@@ -522,6 +637,11 @@ runner_write_metrics(struct runner *r, struct buf *b)
 	    "Run JVMs that died before their job.");
 	buf_metric(b, "counter", "jdp_runner_jvm_start_failures_total",
 	    (long long)r->jvm_failures);
+	runner_metric_help(b, "jdp_runner_protocol_errors_total",
+	    "Children killed for breaking the runner's protocol (a malformed, "
+	    "oversized or unexpected record).");
+	buf_metric(b, "counter", "jdp_runner_protocol_errors_total",
+	    (long long)r->bad_records);
 
 	/* Seconds with milliseconds: no buf_metric for fractions. */
 	runner_metric_help(b, "jdp_runner_compile_seconds_total",

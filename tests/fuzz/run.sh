@@ -10,7 +10,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 secs=${1:-${FUZZ_SECONDS:-5}}
-targets="http wire conf cluster"
+targets="http wire conf cluster runner"
 if [ $# -gt 1 ]; then
 	shift
 	targets="$*"
@@ -35,6 +35,8 @@ for t in $targets; do
 	extra=
 	if [ "$t" = cluster ]; then
 		extra="$top_srcdir/daemon/election.c $top_srcdir/daemon/gossip.c"
+	elif [ "$t" = runner ]; then
+		extra="$top_srcdir/daemon/runner-record.c"
 	fi
 	# shellcheck disable=SC2046,SC2086
 	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined \

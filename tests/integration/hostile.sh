@@ -11,6 +11,8 @@
 # gateway's descriptors are back to their baseline; during the flood they
 # stayed within the budget, accept() never ran out of descriptors and the
 # gateway did not spin; its memory does not grow from round to round.
+# Before that, jobs attack the peers: forged control records and a javac
+# stack overflow, each followed by an ordinary job.
 . "$(dirname "$0")/lib.sh"
 
 HOSTILE="$top_builddir/tests/hostile"
@@ -110,6 +112,36 @@ one_conn() {
 wait_for 30 has_leader
 ok $? "a leader is elected"
 normal warmup
+
+# Jobs as attackers (issue 13): a job forging records on the harness's
+# control channel (70 MiB claimed; 200000 tiny ones) and a source that
+# overflows javac's stack get an error that says so, within
+# job-output-max, no peer dies, and the next job is served.
+D="$top_srcdir/tests/data/jobs"
+{
+	printf 'public class Deep {\n\tpublic String run() {\n\t\treturn "" + '
+	head -c 100000 /dev/zero | tr '\0' '('
+	printf 1
+	head -c 100000 /dev/zero | tr '\0' ')'
+	printf ';\n\t}\n}\n'
+} >"$T/jobs/Deep.java"
+for f in "$D/ForgeHuge.java" "$D/ForgeTiny.java" "$T/jobs/Deep.java"; do
+	j=$(basename "$f" .java)
+	curl -s --max-time 60 -o "$T/$j.body" -H "Content-Type: text/x-java-source" \
+		--data-binary @"$f" "$GW/compileandrun"
+	case $j in
+	Deep) want="^Code did not compile:" ;;
+	*) want="the job broke the run harness's protocol" ;;
+	esac
+	like "$(head -c 300 "$T/$j.body")" "$want" "$j: an error that says so"
+	size=$(wc -c <"$T/$j.body")
+	ok $((size > 1048576)) "$j: the answer ($size bytes) is within job-output-max"
+	for i in 1 2; do
+		kill -0 "$(node_pid "$i")" 2>/dev/null
+		ok $? "$j: peer $i is alive"
+	done
+	normal "after$j"
+done
 # The baseline: nothing open on the public port but the asking connection.
 wait_for 10 one_conn
 BASE_FDS=$(fds)

@@ -38,14 +38,17 @@
 struct slot {
 	int done;
 	int calls;
+	int order; /* 1 for the first callback of a test, 2 ... */
 	enum proto_result_status status;
 	char *body;
+	size_t body_len;
 	char *out;
 };
 
 static struct ev *ev;
 static struct runner *r;
 static const char *srcdir, *builddir;
+static int norder; /* callbacks so far, for slot.order */
 
 static void
 test_cb(const struct runner_result *res, void *arg)
@@ -54,9 +57,11 @@ test_cb(const struct runner_result *res, void *arg)
 
 	s->calls++;
 	s->done = 1;
+	s->order = ++norder;
 	s->status = res->status;
 	free(s->body);
 	s->body = xstrndup(res->body, res->body_len);
+	s->body_len = res->body_len;
 	free(s->out);
 	s->out = xstrndup(res->out, res->out_len);
 }
@@ -372,6 +377,200 @@ metric(const char *name)
 	return v;
 }
 
+/* ok if text contains sub. */
+static void
+has(const char *text, const char *sub, const char *name)
+{
+	if (!ok(text != NULL && strstr(text, sub) != NULL, "%s", name))
+		diag("got: %.300s", text != NULL ? text : "(none)");
+}
+
+/*
+ * Jobs that write on the harness's control channel themselves (fd 3,
+ * reached by reflection): a record claiming 70 MiB and 200000 tiny ones
+ * end the JVM with a runtime error that says so, never a body over
+ * job-output-max; a job that writes two results is answered with the
+ * first, once. A result over the limit in bytes (not characters) is
+ * output_limit. After each, an ordinary job.
+ */
+static void
+test_forgery(struct slot *s)
+{
+	static const char bad[] = "Could not create and run instance of class\n"
+				  "the job broke the run harness's protocol";
+
+	test_hostile_then_ordinary(
+	    "ForgeHuge", 0, PROTO_RESULT_RUNTIME_ERROR, bad, s);
+	ok(s->calls == 1, "ForgeHuge: one answer");
+	run1("ForgeHuge", s);
+	ok(s->body_len <= 64 * 1024,
+	    "ForgeHuge: the body handed on is at most job-output-max (%zu)",
+	    s->body_len);
+	has(s->body, "a record of 73400320 bytes",
+	    "ForgeHuge: the text says what was wrong");
+	test_hostile_then_ordinary(
+	    "ForgeTiny", 0, PROTO_RESULT_RUNTIME_ERROR, bad, s);
+	run1("ForgeTiny", s);
+	has(s->body, "an unexpected record 'R'",
+	    "ForgeTiny: the text says what was wrong");
+	test_hostile_then_ordinary(
+	    "ForgeTwice", 0, PROTO_RESULT_OK, "first", s);
+	run1("ForgeTwice", s);
+	is_str(s->body, "first", "ForgeTwice: the first record is the answer");
+	spin(300);
+	is_int(s->calls, 1, "ForgeTwice: and the only one");
+	test_hostile_then_ordinary("WideResult", 0, PROTO_RESULT_OUTPUT_LIMIT,
+	    "Output limit exceeded (64 KiB)", s);
+	is_int(metric("jdp_runner_protocol_errors_total"), 4,
+	    "the four forgeries are counted");
+}
+
+/* A job whose run() returns "" + open x n, mid, close x n. Caller frees. */
+static char *
+deep_source(const char *open, const char *mid, const char *close, int n)
+{
+	struct buf b;
+	char *src;
+	int i;
+
+	buf_init(&b);
+	buf_puts(&b,
+	    "public class Deep {\n\tpublic String run() {\n"
+	    "\t\treturn \"\" + ");
+	for (i = 0; i < n; i++)
+		buf_puts(&b, open);
+	buf_puts(&b, mid);
+	for (i = 0; i < n; i++)
+		buf_puts(&b, close);
+	buf_puts(&b, ";\n\t}\n}\n");
+	src = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return src;
+}
+
+/*
+ * The compile server against its jobs: sources nested deeply enough to
+ * overflow javac's stack are compile errors and the next job compiles;
+ * a public class of one job is not visible to the next job's compile.
+ */
+static void
+test_compile_hostile(struct slot *s)
+{
+	static const struct {
+		const char *what, *open, *mid, *close;
+	} deep[] = {
+	    {"100000 nested parentheses", "(", "1", ")"},
+	    {"a chain of 100000 additions", "", "1", "+1"},
+	};
+	char *src;
+	size_t i;
+
+	for (i = 0; i < sizeof deep / sizeof deep[0]; i++) {
+		slots_reset(s, 1);
+		src = deep_source(
+		    deep[i].open, deep[i].mid, deep[i].close, 100000);
+		runner_submit(r, src, strlen(src), NULL, 0, 0, test_cb, s);
+		free(src);
+		if (wait_slots(s, 1, 60000) == -1)
+			diag("%s: no answer within 60 s", deep[i].what);
+		is_int(s->status, PROTO_RESULT_COMPILE_ERROR,
+		    "%s: a compile error", deep[i].what);
+		if (!ok(starts_with(s->body, "Code did not compile:"),
+			"%s: the classic first line", deep[i].what))
+			diag("got: %.300s", s->body ? s->body : "(none)");
+		has(s->body, "nested too deeply", "... that says why");
+		ok(s->body_len < 200, "... in a few words, not javac's stack");
+		run1("Hello", s);
+		is_str(s->body, "Hello 42", "an ordinary job after %s",
+		    deep[i].what);
+	}
+
+	run1("Const", s);
+	is_str(s->body, "leaked", "Const: a public class with a constant");
+	run1("UsesConst", s);
+	is_int(s->status, PROTO_RESULT_COMPILE_ERROR,
+	    "UsesConst: a later job does not see Const");
+	has(s->body, "cannot find symbol", "UsesConst: javac's reason");
+}
+
+/* Run the loop until job id is running or ms pass; 0 if it is. */
+static int
+wait_running(uint64_t id, int64_t ms)
+{
+	int64_t end = ev_update_time(ev) + ms;
+	struct runner_job *job;
+
+	for (;;) {
+		TAILQ_FOREACH(job, &r->jobs, all)
+		if (job->id == id && job->state == RUNNER_JOB_RUNNING)
+			return 0;
+		if (ev_now(ev) >= end)
+			return -1;
+		ev_run_once(ev, 100);
+	}
+}
+
+/*
+ * One run JVM (run-pool 1) and job-timeout 30 s. Three jobs cancelled
+ * while they run give their JVMs back: none stays counted busy, and the
+ * pool still starts JVMs. A source that javac needs hours for, with a
+ * 2 s limit, and behind it two ordinary jobs, with 1 s and 30 s: the
+ * first is answered when its 1 s have passed waiting (the wait counts),
+ * the slow compile at its 2 s (the compile server is killed), and the
+ * third on the new compile server.
+ */
+static void
+test_deadlines(void)
+{
+	struct conf *conf;
+	struct slot s[4];
+	uint64_t id;
+	int i;
+
+	memset(s, 0, sizeof s);
+	r = runner_start("job-timeout 30s\nrun-pool 1\n", &conf);
+	slots_reset(s, 4);
+	for (i = 0; i < 3; i++) {
+		id = submit("Sleeper", &s[i]);
+		if (wait_running(id, 30000) == -1)
+			diag("Sleeper %d does not run within 30 s", i + 1);
+		runner_cancel(r, id);
+	}
+	is_int(metric("jdp_runner_jvms{state=\"busy\"}"), 0,
+	    "three cancelled running jobs: no JVM is left counted busy");
+	run1("Hello", &s[3]);
+	is_str(s[3].body, "Hello 42", "run-pool 1: a job after three cancels");
+	is_int(s[0].calls + s[1].calls + s[2].calls, 0,
+	    "the cancelled jobs got no callback");
+
+	slots_reset(s, 3);
+	norder = 0;
+	submit_in("SlowCompile", NULL, 0, 2000, &s[0]);
+	submit_in("Hello", NULL, 0, 1000, &s[1]);
+	submit_in("Hello", NULL, 0, 0, &s[2]);
+	if (wait_slots(s, 3, 90000) == -1)
+		diag("not all answered within 90 s");
+	is_int(s[1].status, PROTO_RESULT_TIMEOUT,
+	    "a job queued behind a slow compile times out at its own limit");
+	is_str(s[1].body, "Time limit exceeded (1 s)",
+	    "... and says so (its own limit)");
+	is_int(s[1].order, 1, "... before the slow compile is over");
+	is_int(s[0].status, PROTO_RESULT_TIMEOUT, "SlowCompile: timeout");
+	is_str(s[0].body, "Time limit exceeded (2 s)",
+	    "SlowCompile: at its own limit");
+	is_int(s[2].status, PROTO_RESULT_OK,
+	    "the job queued behind it runs on the new compile server");
+	is_str(s[2].body, "Hello 42", "... with its answer");
+	is_int(metric("jdp_runner_compile_server_restarts_total"), 1,
+	    "the slow compile cost one compile server restart");
+	run1("Hello", s);
+	is_str(s->body, "Hello 42", "an ordinary job after the slow compile");
+
+	runner_free(r);
+	slots_reset(s, 4);
+	conf_free(conf);
+}
+
 /* Trusted mode: jobs run in the compile server, as threads. */
 static void
 test_trusted(void)
@@ -427,6 +626,11 @@ test_trusted(void)
 	test_hostile_then_ordinary("BigResult", 0, PROTO_RESULT_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
 	test_stdin_timeout(s);
+	run1("ForgeHuge", s);
+	ok(s->done && s->body_len <= 64 * 1024,
+	    "trusted: a job writing 70 MiB on fd 3 is answered within limits");
+	run1("Hello", s);
+	is_str(s->body, "Hello 42", "trusted: an ordinary job after it");
 	is_int(metric("jdp_runner_compile_server_restarts_total"), 0,
 	    "trusted: the compile server survived all that");
 
@@ -521,6 +725,11 @@ test_metrics_text(void)
 	    "before their job.\n"
 	    "# TYPE jdp_runner_jvm_start_failures_total counter\n"
 	    "jdp_runner_jvm_start_failures_total 1\n"
+	    "# HELP jdp_runner_protocol_errors_total Children killed for "
+	    "breaking the runner's protocol (a malformed, oversized or "
+	    "unexpected record).\n"
+	    "# TYPE jdp_runner_protocol_errors_total counter\n"
+	    "jdp_runner_protocol_errors_total 3\n"
 	    "# HELP jdp_runner_compile_seconds_total Time spent compiling "
 	    "jobs.\n"
 	    "# TYPE jdp_runner_compile_seconds_total counter\n"
@@ -556,6 +765,7 @@ test_metrics_text(void)
 	fake.cs_restarts = 5;
 	fake.jvm_starts = 7;
 	fake.jvm_failures = 1;
+	fake.bad_records = 3;
 	fake.compile_ms_sum = 1234;
 	fake.run_ms_sum = 56789;
 	buf_init(&m);
@@ -702,6 +912,8 @@ main(void)
 	    "Code did not compile:\nError on line 3, column 24 in "
 	    "string:///Broken.java\ncannot find symbol",
 	    s);
+	test_forgery(s);
+	test_compile_hostile(s);
 
 	/* Several at once, within queue-max: all answered, all right. */
 	slots_reset(s, 6);
@@ -795,6 +1007,7 @@ main(void)
 	slots_reset(s, NSLOTS);
 	conf_free(conf);
 
+	test_deadlines();
 	test_trusted();
 	ev_free(ev);
 	return tap_done();

@@ -150,7 +150,14 @@ public final class CompileServer {
 	private final JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
 	private final Memory files = new Memory(javac.getStandardFileManager(
 	    null, Locale.ROOT, StandardCharsets.UTF_8));
-	private final JavacTaskPool pool = new JavacTaskPool(1);
+	/* Replaced after javac failed: its context may be half-used. */
+	private JavacTaskPool pool = new JavacTaskPool(1);
+	/* The largest source (max-body); bounds our answers (jdpd's too). */
+	private final long max;
+
+	CompileServer(long max) {
+		this.max = max;
+	}
 
 	/** The answer to one request: kind and payload. */
 	static final class Answer {
@@ -183,8 +190,22 @@ public final class CompileServer {
 		Boolean ok = pool.getTask(log, files, errors, OPTIONS, null,
 		    List.of(new Source(info.name, text)),
 		    (JavacTask task) -> task.call());
+		if (errors.list.isEmpty() && log.toString().contains(
+		    "An exception has occurred in the compiler"))
+			return crashed(log.toString());
 		if (!ok || !errors.list.isEmpty())
-			return new Answer(COMPILE_ERROR, format(errors, log));
+			return new Answer(COMPILE_ERROR,
+			    cut(format(errors, log), max));
+		long size = 0;
+		for (Output o : files.out.values())
+			size += o.bytes.size();
+		if (size > classesMax(max)) {
+			files.out.clear();
+			return new Answer(COMPILE_ERROR, COMPILE_TEXT +
+			    "\nError:\nthe class files are too large: " + size +
+			    " bytes (the limit is " + classesMax(max) +
+			    " bytes)");
+		}
 
 		ByteArrayOutputStream b = new ByteArrayOutputStream();
 		DataOutputStream d = new DataOutputStream(b);
@@ -198,6 +219,44 @@ public final class CompileServer {
 		d.flush();
 		files.out.clear();
 		return new Answer(OK, b.toByteArray());
+	}
+
+	static final String NESTED_TEXT = COMPILE_TEXT + "\nError:\nthe " +
+	    "code is nested too deeply to compile (javac ran out of stack)";
+
+	/*
+	 * javac crashed and said so in its log (it catches StackOverflowError
+	 * itself): a short text, not its stack, and a new task pool, since
+	 * the pooled context may be half-used.
+	 */
+	Answer crashed(String log) {
+		pool = new JavacTaskPool(1);
+		if (log.contains("java.lang.StackOverflowError"))
+			return new Answer(COMPILE_ERROR, NESTED_TEXT);
+		String what = "javac failed";
+		for (String l : log.split("\n"))
+			if (l.startsWith("java.") || l.startsWith("javax.")) {
+				what = "javac failed: " + l.trim();
+				break;
+			}
+		return new Answer(COMPILE_ERROR,
+		    cut(COMPILE_TEXT + "\nError:\n" + what, 4096));
+	}
+
+	/** The most class bytes one job may have: 4 x max-body + 1 MiB. */
+	static long classesMax(long max) {
+		return 4 * max + (1 << 20);
+	}
+
+	/** text as UTF-8, cut to at most max bytes at a character. */
+	static byte[] cut(String text, long max) {
+		byte[] b = text.getBytes(StandardCharsets.UTF_8);
+		if (b.length <= max)
+			return b;
+		int n = (int)max;
+		while (n > 0 && (b[n] & 0xc0) == 0x80)
+			n--;
+		return java.util.Arrays.copyOf(b, n);
 	}
 
 	/** The classic compile error text. */
@@ -300,7 +359,13 @@ public final class CompileServer {
 			System.err.println("compile server: " + e);
 			Runtime.getRuntime().halt(3);
 			return;
-		} catch (IOException | RuntimeException | StackOverflowError e) {
+		} catch (StackOverflowError e) {
+			/* A source nested too deeply (10000 parentheses). */
+			pool = new JavacTaskPool(1);
+			a = new Answer(COMPILE_ERROR, NESTED_TEXT);
+		} catch (IOException | RuntimeException e) {
+			/* javac's pooled context may be broken: a new one. */
+			pool = new JavacTaskPool(1);
 			a = new Answer(COMPILE_ERROR, COMPILE_TEXT +
 			    "\nError:\njavac failed: " + e);
 		}
@@ -330,7 +395,7 @@ public final class CompileServer {
 		DataInputStream in = new DataInputStream(
 		    new BufferedInputStream(System.in, 1 << 16));
 
-		CompileServer cs = new CompileServer();
+		CompileServer cs = new CompileServer(max);
 		cs.warm(rounds);
 		Trusted jobs = null;
 		if (trusted) {

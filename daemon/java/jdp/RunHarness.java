@@ -21,6 +21,9 @@
  *	'X'  the job called System.exit (the exit status tells the code)
  *
  * after which the harness halts the JVM, whatever threads the job left.
+ * jdpd takes the first record after the job is given as its result, and
+ * any record longer than the output limit, malformed or unexpected ends
+ * the JVM with a runtime error: the job can write on fd 3 too.
  * In trusted mode the compile server runs jobs through runJob too (see
  * Trusted).
  */
@@ -109,9 +112,28 @@ public final class RunHarness {
 
 	/**
 	 * Run a job: run() if it has one, else main(String[]). started hears
-	 * 'O' just before run() is called, 'M' before main().
+	 * 'O' just before run() is called, 'M' before main(). A result over
+	 * outputMax bytes of UTF-8 is 'P'; an error text is cut to outputMax
+	 * bytes (jdpd refuses a longer record).
 	 */
 	static Outcome runJob(Job job, long outputMax, IntConsumer started) {
+		Outcome o = runJobUncapped(job, outputMax, started);
+		if (o.text == null || (o.kind != 'O' && o.kind != 'E'))
+			return o;
+		byte[] b = o.text.getBytes(StandardCharsets.UTF_8);
+		if (b.length <= outputMax)
+			return o;
+		if (o.kind == 'O')
+			return new Outcome((byte)'P', null);
+		int n = (int)outputMax;
+		while (n > 0 && (b[n] & 0xc0) == 0x80)
+			n--;
+		return new Outcome(o.kind,
+		    new String(b, 0, n, StandardCharsets.UTF_8));
+	}
+
+	static Outcome runJobUncapped(Job job, long outputMax,
+	    IntConsumer started) {
 		try {
 			Class<?> c = Class.forName(job.main, false,
 			    new JobLoader(job.classes));
