@@ -15,6 +15,9 @@
 struct election;
 struct gossip;
 
+/* Datagrams handled per wake-up of the loop (a flood waits its turn). */
+#define CLUSTER_READ_MAX 64
+
 /* Drop reasons beyond enum wire_err. */
 enum cluster_drop {
 	CLUSTER_DROP_TRAILING = WIRE_ERR_COUNT, /* bytes after the frame */

@@ -631,11 +631,17 @@ cluster_read(struct ev *ev, int fd, int what, void *arg)
 	struct cluster *c = arg;
 	uint8_t pkt[65536];
 	ssize_t n;
-	int refused = 0;
+	int i, refused = 0;
 
 	(void)ev;
-	for (;;) {
-		if ((n = recv(fd, pkt, sizeof pkt, 0)) >= 0)
+	/*
+	 * At most CLUSTER_READ_MAX datagrams per wake-up: the socket is
+	 * level-triggered, so the loop comes back for the rest after its
+	 * timers and other descriptors had their turn; a flood cannot
+	 * starve them.
+	 */
+	for (i = 0; i < CLUSTER_READ_MAX; i++) {
+		if ((n = recv(fd, pkt, sizeof pkt, MSG_DONTWAIT)) >= 0)
 			cluster_datagram(c, pkt, (size_t)n);
 		else if (errno == ECONNREFUSED && !refused)
 			refused = 1; /* an ICMP report is queued */

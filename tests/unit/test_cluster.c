@@ -4,7 +4,8 @@
  * counted by reason, good ones reach the state machines, the accepted pair
  * is written to disk and read back after a restart, listeners hear about
  * leaders and nodes, a closed port (ICMP port unreachable) fails a live
- * member at once, and /cluster-info and /metrics say what happened.
+ * member at once, a flood is read in bounded batches (the loop gets its
+ * turn between them), and /cluster-info and /metrics say what happened.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cluster-int.h"
 #include "cluster.h"
 #include "conf.h"
 #include "ev.h"
@@ -203,6 +205,7 @@ main(void)
 	struct ev *ev;
 	struct buf p, info;
 	int port1, port2, probe, i, types = 0;
+	long long before;
 	FILE *f;
 	char line[128];
 
@@ -297,6 +300,20 @@ main(void)
 	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"magic\"}"), 1,
 	    "plain garbage: magic");
 	is_str(cluster_role_name(c), "LOOKING", "none of it changed the state");
+
+	/* A flood: more datagrams than one wake-up may handle. */
+	before = t_metric(c, "jdp_cluster_datagrams_received_total");
+	for (i = 0; i < CLUSTER_READ_MAX + 36; i++)
+		sendto(t_sock, "garbage", 7, 0, (struct sockaddr *)&t_to,
+		    sizeof t_to);
+	ev_run_once(ev, 1000);
+	is_int(t_metric(c, "jdp_cluster_datagrams_received_total") - before,
+	    CLUSTER_READ_MAX,
+	    "a flood: %d datagrams per wake-up, then the loop returns",
+	    CLUSTER_READ_MAX);
+	ok(t_until(ev, c, t_drained), "the rest on the next wake-ups");
+	is_int(t_metric(c, "jdp_cluster_datagrams_received_total") - before,
+	    CLUSTER_READ_MAX + 36, "every one of them counted");
 
 	/* 2 votes for itself: 1 adopts it, 2 of 2 voters agree. */
 	t_vote(&p, 2, PROTO_LOOKING, 2, 0);
