@@ -176,8 +176,9 @@ cluster_acc_save(struct cluster *c, int leader, uint64_t epoch)
 	c->acc_leader = leader;
 	c->acc_epoch = epoch;
 	xasprintf(&tmp, "%s.tmp", c->acc_path);
+	/* Other nodes on this host may create the directory at once. */
 	if ((f = fopen(tmp, "w")) == NULL && errno == ENOENT &&
-	    mkdir(c->conf->state_dir, 0755) == 0)
+	    (mkdir(c->conf->state_dir, 0755) == 0 || errno == EEXIST))
 		f = fopen(tmp, "w");
 	if (f == NULL) {
 		cluster_acc_failed(c, tmp);

@@ -231,9 +231,12 @@ work_peer_out(struct work *w, struct work_peer *p)
 		return NULL;
 	}
 	p->out = c;
-	/* A small first frame authenticates the link (WORK.md). */
+	/*
+	 * A small first frame authenticates the link (WORK.md). If the
+	 * link fails at once, its close callback forgot c: p->out is NULL.
+	 */
 	work_send(w, c, PROTO_RESULT_ACK, 0, NULL, 0);
-	return c;
+	return p->out;
 }
 
 /* Close the oldest unauthenticated connection; 0 if there is none. */
