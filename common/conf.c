@@ -111,6 +111,7 @@ static const struct conf_directive conf_directives[] = {
     {"client-timeout", CONF_T_DURATION, CONF_OFF(client_timeout), CONF_SEC,
 	3600 * CONF_SEC},
     {"api-token-file", CONF_T_PATH, CONF_OFF(api_token_file), 0, 0},
+    {"state-dir", CONF_T_PATH, CONF_OFF(state_dir), 0, 0},
     {"log-dir", CONF_T_PATH, CONF_OFF(log_dir), 0, 0},
     {"log-level", CONF_T_LOGLEVEL, CONF_OFF(log_level), 0, 0},
     {"log-max-size", CONF_T_SIZE, CONF_OFF(log_max_size), 0, 1024 * CONF_GIB},
@@ -540,6 +541,7 @@ conf_set_defaults(struct conf *conf)
 	conf->inflight_max = 256 * CONF_MIB;
 	conf->client_timeout = 30 * CONF_SEC;
 
+	conf->state_dir = xstrdup(JDP_LOCALSTATEDIR "/lib/jdp");
 	conf->log_dir = xstrdup(JDP_LOCALSTATEDIR "/log/jdp");
 	conf->log_level = LOGLVL_INFO;
 	conf->log_max_size = 16 * CONF_MIB;
@@ -653,6 +655,7 @@ conf_free(struct conf *conf)
 	free(conf->java);
 	free(conf->runner_jar);
 	free(conf->log_dir);
+	free(conf->state_dir);
 	free(conf->api_token_file);
 	free(conf);
 }

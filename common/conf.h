@@ -81,6 +81,9 @@ struct conf {
 	int64_t client_timeout; /* ms idle before close */
 	char *api_token_file; /* bearer token for jobs; NULL: none needed */
 
+	/* State kept across restarts (the election's accepted pair). */
+	char *state_dir;
+
 	/* Logs. */
 	char *log_dir;
 	int log_level; /* enum log_level (log.h) */

@@ -364,6 +364,7 @@ cmd_cluster_write_files(
 		fprintf(f, "node %d peer 127.0.0.1:%d\n", i, base + 10 * i);
 	fprintf(f, "cluster-key-file %s/cluster.key\n", dir);
 	fprintf(f, "timing %s\n", timing);
+	fprintf(f, "state-dir %s/state\n", dir);
 	fprintf(f, "log-dir %s/log\n", dir);
 	/* Running from a build tree: use the jar built next to jdpctl. */
 	snprintf(jar, sizeof jar, "%s/jdp-runner.jar", jdpctl_bindir());

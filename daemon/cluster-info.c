@@ -154,6 +154,14 @@ cluster_write_metrics(struct cluster *c, struct buf *b)
 	    "Other socket errors queued (dropped).");
 	buf_metric(b, "counter", "jdp_cluster_errqueue_other_total",
 	    c->errqueue_other);
+	cluster_info_help(b, "jdp_cluster_state_save_errors_total",
+	    "Times the accepted pair could not be written to state-dir.");
+	buf_metric(b, "counter", "jdp_cluster_state_save_errors_total",
+	    c->acc_failures);
+	cluster_info_help(b, "jdp_cluster_votes_withheld_total",
+	    "Votes not sent because the accepted pair is not on disk.");
+	buf_metric(b, "counter", "jdp_cluster_votes_withheld_total",
+	    c->votes_withheld);
 	buf_metric(b, "gauge", "jdp_cluster_epoch", cluster_epoch(c));
 	buf_metric(b, "gauge", "jdp_cluster_leader", cluster_leader(c));
 	buf_metric(b, "gauge", "jdp_cluster_alive_nodes",

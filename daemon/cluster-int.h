@@ -15,6 +15,9 @@
 struct election;
 struct gossip;
 
+/* Datagrams handled per wake-up of the loop (a flood waits its turn). */
+#define CLUSTER_READ_MAX 64
+
 /* Drop reasons beyond enum wire_err. */
 enum cluster_drop {
 	CLUSTER_DROP_TRAILING = WIRE_ERR_COUNT, /* bytes after the frame */
@@ -54,7 +57,14 @@ struct cluster {
 	struct wire_sender tx;
 	int64_t start; /* ev_now at start: node time 0 */
 	int fd;
-	char *acc_path; /* LOG-DIR/node-ID.accepted */
+	char *acc_path; /* STATE-DIR/node-ID.accepted */
+	char *acc_old_path; /* LOG-DIR/node-ID.accepted, before state-dir */
+	int acc_unsaved; /* the last accepted pair is not on disk */
+	int acc_leader; /* the last accepted pair */
+	uint64_t acc_epoch;
+	int64_t acc_failed_at; /* last error logged, 0: none since a save */
+	uint64_t acc_failures; /* saves that failed */
+	uint64_t votes_withheld; /* votes not sent: the pair is unsaved */
 
 	struct cluster_peer peers[CONF_MAX_NODES];
 	int npeers;

@@ -56,6 +56,8 @@
 #define CLUSTER_ERRQUEUE_MAX 64
 
 static void cluster_election_out(struct cluster *, struct election_out *);
+static int cluster_acc_save(struct cluster *, int, uint64_t);
+static void cluster_acc_failed(struct cluster *, const char *);
 
 const char *
 cluster_drop_name(int reason)
@@ -106,19 +108,23 @@ cluster_node_time(struct cluster *c, int64_t now)
 
 /* --- the accepted pair on disk ------------------------------------------ */
 
-static void
-cluster_acc_load(struct cluster *c, struct election_accepted *acc)
+/*
+ * Read the pair from path into acc; 1 if the file exists (valid or not),
+ * 0 if it does not.
+ */
+static int
+cluster_acc_read(
+    struct cluster *c, const char *path, struct election_accepted *acc)
 {
 	unsigned long long epoch;
 	char line[128];
 	FILE *f;
 	int leader;
 
-	memset(acc, 0, sizeof *acc);
-	if ((f = fopen(c->acc_path, "r")) == NULL) {
+	if ((f = fopen(path, "r")) == NULL) {
 		if (errno != ENOENT)
-			log_warn("%s: %s", c->acc_path, strerror(errno));
-		return;
+			log_warn("%s: %s", path, strerror(errno));
+		return errno != ENOENT;
 	}
 	if (fgets(line, sizeof line, f) != NULL &&
 	    sscanf(line, "epoch %llu leader %d", &epoch, &leader) == 2 &&
@@ -131,34 +137,87 @@ cluster_acc_load(struct cluster *c, struct election_accepted *acc)
 			 "restart",
 		    leader, epoch);
 	} else
-		log_warn("%s: not an accepted pair, ignored", c->acc_path);
+		log_warn("%s: not an accepted pair, ignored", path);
 	fclose(f);
+	return 1;
 }
 
-/* Write the pair before anything announces it (write, then rename). */
+/*
+ * The pair from STATE-DIR, or (once, on an upgrade from a version that
+ * kept it with the logs) from LOG-DIR, moved to STATE-DIR.
+ */
 static void
+cluster_acc_load(struct cluster *c, struct election_accepted *acc)
+{
+	memset(acc, 0, sizeof *acc);
+	if (cluster_acc_read(c, c->acc_path, acc) ||
+	    !cluster_acc_read(c, c->acc_old_path, acc))
+		return;
+	if (acc->valid && cluster_acc_save(c, acc->leader, acc->epoch) == 0) {
+		log_info("accepted pair moved from %s to %s", c->acc_old_path,
+		    c->acc_path);
+		unlink(c->acc_old_path);
+	}
+}
+
+/*
+ * Write the pair before anything announces it (write, then rename); -1
+ * (logged) if it could not be written. Until a save succeeds the node
+ * sends no vote (cluster_election_out).
+ */
+static int
 cluster_acc_save(struct cluster *c, int leader, uint64_t epoch)
 {
 	char *tmp;
 	FILE *f;
 	int ok;
 
+	c->acc_unsaved = 1;
+	c->acc_leader = leader;
+	c->acc_epoch = epoch;
 	xasprintf(&tmp, "%s.tmp", c->acc_path);
+	/* Other nodes on this host may create the directory at once. */
 	if ((f = fopen(tmp, "w")) == NULL && errno == ENOENT &&
-	    mkdir(c->conf->log_dir, 0755) == 0)
+	    (mkdir(c->conf->state_dir, 0755) == 0 || errno == EEXIST))
 		f = fopen(tmp, "w");
 	if (f == NULL) {
-		log_warn("%s: %s", tmp, strerror(errno));
+		cluster_acc_failed(c, tmp);
 		free(tmp);
-		return;
+		return -1;
 	}
 	fprintf(f, "epoch %llu leader %d\n", (unsigned long long)epoch, leader);
 	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	if (fclose(f) != 0)
 		ok = 0;
-	if (!ok || rename(tmp, c->acc_path) == -1)
-		log_warn("%s: %s", c->acc_path, strerror(errno));
+	if (!ok || rename(tmp, c->acc_path) == -1) {
+		cluster_acc_failed(c, c->acc_path);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
 	free(tmp);
+	if (c->acc_failed_at != 0)
+		log_info("%s: the accepted pair is saved again; voting",
+		    c->acc_path);
+	c->acc_failed_at = 0;
+	c->acc_unsaved = 0;
+	return 0;
+}
+
+/* Saving the pair failed: an error, at most one a second. */
+static void
+cluster_acc_failed(struct cluster *c, const char *path)
+{
+	int64_t now = ev_now(c->ev);
+
+	c->acc_failures++;
+	if (c->acc_failed_at != 0 && now - c->acc_failed_at < 1000)
+		return;
+	c->acc_failed_at = now;
+	log_error("%s: %s: cannot save the accepted (epoch %llu, leader "
+		  "%d); this node does not vote until it can (state-dir)",
+	    path, strerror(errno), (unsigned long long)c->acc_epoch,
+	    c->acc_leader);
 }
 
 /* --- sending -------------------------------------------------------------- */
@@ -236,7 +295,7 @@ static void
 cluster_check_leader(struct cluster *c)
 {
 	struct cluster_event ev;
-	int leader = election_leader(c->election);
+	int leader = cluster_leader(c);
 	uint64_t epoch = election_epoch(c->election);
 
 	if (leader == c->told_leader && epoch == c->told_epoch)
@@ -270,6 +329,9 @@ cluster_election_out(struct cluster *c, struct election_out *out)
 	struct buf b;
 	int i;
 
+	/* A pair that could not be saved before: try again first. */
+	if (c->acc_unsaved)
+		cluster_acc_save(c, c->acc_leader, c->acc_epoch);
 	for (i = 0; i < out->nev; i++) {
 		ev = &out->ev[i];
 		switch (ev->type) {
@@ -291,6 +353,15 @@ cluster_election_out(struct cluster *c, struct election_out *out)
 			log_event("stepping down as leader: %s", ev->why);
 			break;
 		}
+	}
+	/*
+	 * A vote carries the accepted pair: none may announce a pair that
+	 * is not on disk, or a restart could accept another leader in the
+	 * same epoch. The others see a silent member and elect without it.
+	 */
+	if (c->acc_unsaved) {
+		c->votes_withheld += (uint64_t)out->nmsg;
+		out->nmsg = 0;
 	}
 	buf_init(&b);
 	for (i = 0; i < out->nmsg; i++) {
@@ -631,11 +702,17 @@ cluster_read(struct ev *ev, int fd, int what, void *arg)
 	struct cluster *c = arg;
 	uint8_t pkt[65536];
 	ssize_t n;
-	int refused = 0;
+	int i, refused = 0;
 
 	(void)ev;
-	for (;;) {
-		if ((n = recv(fd, pkt, sizeof pkt, 0)) >= 0)
+	/*
+	 * At most CLUSTER_READ_MAX datagrams per wake-up: the socket is
+	 * level-triggered, so the loop comes back for the rest after its
+	 * timers and other descriptors had their turn; a flood cannot
+	 * starve them.
+	 */
+	for (i = 0; i < CLUSTER_READ_MAX; i++) {
+		if ((n = recv(fd, pkt, sizeof pkt, MSG_DONTWAIT)) >= 0)
 			cluster_datagram(c, pkt, (size_t)n);
 		else if (errno == ECONNREFUSED && !refused)
 			refused = 1; /* an ICMP report is queued */
@@ -692,7 +769,10 @@ cluster_new(struct ev *ev, const struct conf *conf, int self_id,
 	c->incarnation = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	wire_sender_init(&c->tx, self_id, c->incarnation);
 	c->start = ev_now(ev);
-	xasprintf(&c->acc_path, "%s/node-%d.accepted", conf->log_dir, self_id);
+	xasprintf(
+	    &c->acc_path, "%s/node-%d.accepted", conf->state_dir, self_id);
+	xasprintf(
+	    &c->acc_old_path, "%s/node-%d.accepted", conf->log_dir, self_id);
 
 	memset(&ec, 0, sizeof ec);
 	memset(&gc, 0, sizeof gc);
@@ -746,6 +826,7 @@ cluster_free(struct cluster *c)
 	if (c->gossip != NULL)
 		gossip_free(c->gossip);
 	free(c->acc_path);
+	free(c->acc_old_path);
 	memset(c->key, 0, sizeof c->key);
 	free(c);
 }
@@ -774,6 +855,9 @@ cluster_role_name(struct cluster *c)
 int
 cluster_leader(struct cluster *c)
 {
+	/* A node that cannot save its vote follows and leads nobody. */
+	if (c->acc_unsaved)
+		return -1;
 	return election_leader(c->election);
 }
 

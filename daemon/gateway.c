@@ -171,6 +171,10 @@ gateway_flush(struct gateway *g)
 		}
 		g->link_gen++;
 		g->link_seq = 0;
+		/* A small first frame authenticates the link (WORK.md). */
+		gateway_send(g, PROTO_RESULT_ACK, 0, NULL, 0);
+		if (g->link == NULL)
+			return; /* it failed at once: all stay held */
 	}
 	TAILQ_FOREACH(r, &g->reqs, entry)
 	{

@@ -24,6 +24,7 @@ struct link {
 	link_msg_cb msg;
 	link_close_cb closed;
 	void *arg;
+	size_t max; /* largest payload accepted */
 	int dispatching;
 	int dead;
 };
@@ -43,6 +44,7 @@ link_new(struct ev *ev, int fd, const uint8_t *key, link_msg_cb msg,
 	l->msg = msg;
 	l->closed = closed;
 	l->arg = arg;
+	l->max = WIRE_MAX_PAYLOAD;
 	buf_init(&l->in);
 	buf_init(&l->out);
 	if (ev_add_fd(ev, fd, EV_READ | EV_WRITE, link_io, l) == -1) {
@@ -162,6 +164,12 @@ link_set_arg(struct link *l, void *arg)
 	l->arg = arg;
 }
 
+void
+link_set_max(struct link *l, size_t max)
+{
+	l->max = max;
+}
+
 static void
 link_io(struct ev *ev, int fd, int what, void *arg)
 {
@@ -190,7 +198,7 @@ link_io(struct ev *ev, int fd, int what, void *arg)
 	l->dispatching = 1;
 	while (!l->dead && buf_len(&l->in) > 0) {
 		n = wire_decode(buf_data(&l->in), buf_len(&l->in), l->key,
-		    WIRE_MAX_PAYLOAD, &m, &err);
+		    l->max, &m, &err);
 		if (n == WIRE_PARTIAL)
 			break;
 		if (n < 0) {

@@ -36,6 +36,12 @@ void link_send(struct link *, const struct wire_hdr *, const void *, size_t);
 void link_free(struct link *);
 /* Bytes queued and not yet written. */
 size_t link_pending(const struct link *);
+/*
+ * The largest payload a frame may announce from now on (WIRE_MAX_PAYLOAD
+ * unless set); a frame above it closes the link with WIRE_ERR_OVERSIZE as
+ * soon as its header is in.
+ */
+void link_set_max(struct link *, size_t);
 /* Change the callback argument. */
 void link_set_arg(struct link *, void *);
 

@@ -195,20 +195,6 @@ node_http_cluster_info(
 	buf_free(&b);
 }
 
-/* A connection on the work port goes to the work module. */
-static void
-node_tcp_accept(struct ev *ev, int fd, int what, void *arg)
-{
-	struct node *n = arg;
-	int c;
-
-	(void)ev;
-	(void)what;
-	while (
-	    (c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1)
-		work_accept(n->work, c);
-}
-
 /* The node HTTP API, served on port + 3 and on a gateway's public port. */
 static void
 node_http(struct httpd_conn *c, const struct http_request *req,
@@ -343,11 +329,11 @@ node_new(const struct conf *conf, int id, char **cause)
 		    cause, "listen on the work port: %s", strerror(errno));
 		goto fail;
 	}
-	ev_add_fd(n->ev, n->tcp, EV_READ, node_tcp_accept, n);
 	if ((n->cluster = cluster_new(n->ev, conf, id, n->key, cause)) == NULL)
 		goto fail;
 	n->work =
 	    node_glue_work(n->ev, conf, id, n->key, n->cluster, n->runner);
+	work_listen(n->work, n->tcp);
 	if (n->self->role == CONF_GATEWAY && n->self->http_port != 0) {
 		n->gateway = node_glue_gateway(
 		    n->ev, conf, id, n->key, n->cluster, node_http, n, cause);

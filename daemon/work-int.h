@@ -28,6 +28,23 @@ struct link;
 /* Request ids acknowledged lately, to drop late duplicate results. */
 #define WORK_ACKED_RING 4096
 
+/*
+ * The work port against strangers (docs/WORK.md "Unauthenticated
+ * connections"): an accepted connection is unauthenticated until its first
+ * good frame. At most WORK_UNAUTH_MAX of them at once (a new one evicts
+ * the oldest), each closed if no good frame came within
+ * WORK_HANDSHAKE_MS, and none may announce a payload above
+ * WORK_UNAUTH_FRAME. accept() takes at most WORK_ACCEPT_BATCH connections
+ * per wake-up and rests WORK_ACCEPT_PAUSE_MS when out of descriptors.
+ */
+#define WORK_UNAUTH_MAX 64
+#define WORK_HANDSHAKE_MS 3000
+#define WORK_UNAUTH_FRAME 4096
+#define WORK_ACCEPT_BATCH 64
+#define WORK_ACCEPT_PAUSE_MS 100
+/* At most one warning about the work port per this many ms. */
+#define WORK_WARN_MS 10000
+
 enum work_state { WORK_QUEUED, WORK_RUNNING, WORK_DONE };
 
 enum work_drop {
@@ -39,6 +56,14 @@ enum work_drop {
 	WORK_DROP_STALE, /* answer from a peer we no longer talk to */
 	WORK_DROP_FRAME, /* the link's frame decoder refused input */
 	WORK_DROP_COUNT
+};
+
+/* Why an unauthenticated connection was closed; indexes counters. */
+enum work_unauth {
+	WORK_UNAUTH_TIMEOUT, /* no good frame within WORK_HANDSHAKE_MS */
+	WORK_UNAUTH_EVICTED, /* the oldest, for a new one over the budget */
+	WORK_UNAUTH_OVERSIZE, /* a frame above WORK_UNAUTH_FRAME */
+	WORK_UNAUTH_COUNT
 };
 
 struct work_job {
@@ -75,6 +100,7 @@ struct work_conn {
 	struct link *link;
 	int peer; /* node id, -1 until known */
 	int outgoing;
+	int64_t accepted_at; /* accepted: when */
 	uint64_t last_seq;
 	TAILQ_ENTRY(work_conn) entry;
 };
@@ -84,6 +110,13 @@ struct work_peer {
 	struct work_conn *out; /* we connected (leader) */
 	struct work_conn *in; /* latest it connected */
 	uint64_t incarnation; /* highest seen */
+	/*
+	 * Highest sequence number of that incarnation seen on any link the
+	 * peer opened: its frames on links it opens all come from one
+	 * counter, so a frame replayed on a new link is not above it.
+	 */
+	uint64_t in_incarnation;
+	uint64_t in_seq;
 	int64_t retry_at;
 	int querying; /* LAST_WORK_QUERY unanswered */
 	uint64_t dispatched;
@@ -103,6 +136,10 @@ struct work {
 	struct work_peer *peers; /* parallel to conf->nodes */
 	TAILQ_HEAD(, work_conn) conns;
 	uint64_t tick;
+	int listen_fd; /* the work port (work_listen), or -1 */
+	uint64_t accept_pause; /* timer while accept() rests, or 0 */
+	int unauth; /* accepted connections without a good frame yet */
+	int64_t warned_at; /* last rate-limited warning */
 
 	/* Leader side. */
 	int leading;
@@ -122,6 +159,9 @@ struct work {
 
 	/* Counters. */
 	uint64_t drops[WORK_DROP_COUNT];
+	uint64_t unauth_closed[WORK_UNAUTH_COUNT];
+	uint64_t accepted;
+	uint64_t accept_paused;
 	uint64_t received;
 	uint64_t dispatched;
 	uint64_t reassigned;

@@ -9,17 +9,27 @@
  * An accepted link is identified by the sender id of its first good frame;
  * a frame from an unknown id, from a role that may not send it, from an
  * older incarnation of its sender, or with a sequence number that does not
- * rise on its link is dropped and counted.
+ * rise on its link is dropped and counted. On accepted links the sequence
+ * number must also rise across all links of that sender's incarnation
+ * (a sender stamps every frame from one counter), so a frame recorded on
+ * one link and replayed on a new one is dropped as a replay.
+ *
+ * Until its first good frame an accepted link is unauthenticated: bounded
+ * in number, in time and in frame size (work-int.h, WORK.md). A link a
+ * node opens starts with an empty RESULT_ACK (request id 0, which names no
+ * request), a small frame that authenticates it before any large WORK.
  *
  * Follower table (fjobs): RUNNING while the runner has it, DONE with its
  * result until the leader acknowledges it.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -37,6 +47,9 @@
 
 static const char *work_drop_names[WORK_DROP_COUNT] = {"unknown_sender",
     "wrong_role", "replay", "bad_payload", "not_leader", "stale", "bad_frame"};
+
+static const char *work_unauth_names[WORK_UNAUTH_COUNT] = {
+    "handshake_timeout", "evicted", "oversize"};
 
 static void work_conn_msg(struct link *, const struct wire_msg *, void *);
 static void work_conn_closed(struct link *, enum wire_err, void *);
@@ -132,6 +145,42 @@ work_conn_new(struct work *w, int peer, int outgoing)
 	return c;
 }
 
+/* Is c an accepted connection that has not sent a good frame yet? */
+static int
+work_conn_unauth(const struct work_conn *c)
+{
+	return !c->outgoing && c->peer == -1;
+}
+
+/* A warning about the work port, at most one per WORK_WARN_MS. */
+static void
+work_warn(struct work *w, const char *what)
+{
+	int64_t now = ev_now(w->ev);
+
+	if (w->warned_at != 0 && now - w->warned_at < WORK_WARN_MS)
+		return;
+	w->warned_at = now;
+	log_warn("work port: %s (closed so far: %llu timed out, %llu "
+		 "evicted, %llu oversize; accept paused %llu times)",
+	    what, (unsigned long long)w->unauth_closed[WORK_UNAUTH_TIMEOUT],
+	    (unsigned long long)w->unauth_closed[WORK_UNAUTH_EVICTED],
+	    (unsigned long long)w->unauth_closed[WORK_UNAUTH_OVERSIZE],
+	    (unsigned long long)w->accept_paused);
+}
+
+/* The listener's rest is over: poll it again. */
+static int64_t
+work_accept_resume(struct ev *ev, void *arg)
+{
+	struct work *w = arg;
+
+	w->accept_pause = 0;
+	if (w->listen_fd != -1)
+		ev_mod_fd(ev, w->listen_fd, EV_READ);
+	return EV_TIMER_STOP;
+}
+
 /* Forget a connection whose link is gone or going. */
 static void
 work_conn_forget(struct work *w, struct work_conn *c)
@@ -144,8 +193,15 @@ work_conn_forget(struct work *w, struct work_conn *c)
 		if (p->in == c)
 			p->in = NULL;
 	}
+	if (work_conn_unauth(c))
+		w->unauth--;
 	TAILQ_REMOVE(&w->conns, c, entry);
 	free(c);
+	/* A descriptor is free again: accept() may try at once. */
+	if (w->accept_pause != 0) {
+		ev_del_timer(w->ev, w->accept_pause);
+		work_accept_resume(w->ev, w);
+	}
 }
 
 /* Close a connection now (no close callback). */
@@ -175,7 +231,30 @@ work_peer_out(struct work *w, struct work_peer *p)
 		return NULL;
 	}
 	p->out = c;
-	return c;
+	/*
+	 * A small first frame authenticates the link (WORK.md). If the
+	 * link fails at once, its close callback forgot c: p->out is NULL.
+	 */
+	work_send(w, c, PROTO_RESULT_ACK, 0, NULL, 0);
+	return p->out;
+}
+
+/* Close the oldest unauthenticated connection; 0 if there is none. */
+static int
+work_evict(struct work *w)
+{
+	struct work_conn *c;
+
+	TAILQ_FOREACH(c, &w->conns, entry)
+	{
+		if (work_conn_unauth(c)) {
+			w->unauth_closed[WORK_UNAUTH_EVICTED]++;
+			work_warn(w, "too many unauthenticated connections");
+			work_conn_close(w, c);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void
@@ -183,11 +262,75 @@ work_accept(struct work *w, int fd)
 {
 	struct work_conn *c;
 
+	w->accepted++;
+	if (w->unauth >= WORK_UNAUTH_MAX)
+		work_evict(w);
 	c = work_conn_new(w, -1, 0);
+	c->accepted_at = ev_now(w->ev);
 	c->link =
 	    link_accept(w->ev, fd, w->key, work_conn_msg, work_conn_closed, c);
-	if (c->link == NULL)
+	if (c->link == NULL) {
 		work_conn_forget(w, c);
+		return;
+	}
+	w->unauth++;
+	link_set_max(c->link, WORK_UNAUTH_FRAME);
+}
+
+/*
+ * accept() failed for want of descriptors or memory and no
+ * unauthenticated connection could go: the listener is level-triggered
+ * and stays readable, so stop polling it until a connection closes or
+ * WORK_ACCEPT_PAUSE_MS pass, rather than spin.
+ */
+static void
+work_accept_pause(struct work *w, int error)
+{
+	char what[128];
+
+	w->accept_paused++;
+	snprintf(what, sizeof what, "accept: %s; resting %d ms",
+	    strerror(error), WORK_ACCEPT_PAUSE_MS);
+	work_warn(w, what);
+	ev_mod_fd(w->ev, w->listen_fd, 0);
+	w->accept_pause =
+	    ev_add_timer(w->ev, WORK_ACCEPT_PAUSE_MS, work_accept_resume, w);
+}
+
+static void
+work_accept_io(struct ev *ev, int fd, int what, void *arg)
+{
+	struct work *w = arg;
+	int c, n, error;
+
+	(void)ev;
+	(void)what;
+	for (n = 0; n < WORK_ACCEPT_BATCH; n++) {
+		c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c != -1) {
+			work_accept(w, c);
+			continue;
+		}
+		error = errno;
+		if (error == EAGAIN || error == EWOULDBLOCK)
+			return;
+		if (error == EINTR || error == ECONNABORTED ||
+		    error == EPROTO || error == EPERM)
+			continue; /* that connection only */
+		if ((error == EMFILE || error == ENFILE || error == ENOBUFS ||
+			error == ENOMEM) &&
+		    work_evict(w))
+			continue;
+		work_accept_pause(w, error);
+		return;
+	}
+}
+
+void
+work_listen(struct work *w, int fd)
+{
+	w->listen_fd = fd;
+	ev_add_fd(w->ev, fd, EV_READ, work_accept_io, w);
 }
 
 /* ---- follower side ------------------------------------------------- */
@@ -377,7 +520,9 @@ work_check(struct work *w, struct work_conn *c, const struct wire_msg *m)
 		return NULL;
 	}
 	if (m->h.incarnation < p->incarnation ||
-	    (c->last_seq != 0 && m->h.seq <= c->last_seq)) {
+	    (c->last_seq != 0 && m->h.seq <= c->last_seq) ||
+	    (!c->outgoing && m->h.incarnation == p->in_incarnation &&
+		m->h.seq <= p->in_seq)) {
 		w->drops[WORK_DROP_REPLAY]++;
 		return NULL;
 	}
@@ -425,7 +570,14 @@ work_conn_msg(struct link *l, const struct wire_msg *m, void *arg)
 	w->received++;
 	c->last_seq = m->h.seq;
 	p->incarnation = m->h.incarnation;
+	if (!c->outgoing) {
+		p->in_incarnation = m->h.incarnation;
+		p->in_seq = m->h.seq;
+	}
 	if (c->peer == -1) {
+		/* Authenticated: the usual limits from now on. */
+		w->unauth--;
+		link_set_max(c->link, WIRE_MAX_PAYLOAD);
 		c->peer = m->h.sender;
 		if (p->in != NULL && p->in != c)
 			work_conn_close(w, p->in); /* superseded */
@@ -486,6 +638,10 @@ work_conn_closed(struct link *l, enum wire_err err, void *arg)
 	int peer = c->peer, outgoing = c->outgoing;
 
 	(void)l;
+	if (err == WIRE_ERR_OVERSIZE && work_conn_unauth(c)) {
+		w->unauth_closed[WORK_UNAUTH_OVERSIZE]++;
+		work_warn(w, "a frame too large before authentication");
+	}
 	if (err != WIRE_OK) {
 		w->drops[WORK_DROP_FRAME]++;
 		log_warn("work link with [%d] closed: bad frame (%s)", peer,
@@ -513,8 +669,18 @@ work_tick(struct ev *ev, void *arg)
 {
 	struct work *w = arg;
 	struct work_job *j, *next;
+	struct work_conn *c, *cnext;
 	int64_t now = ev_now(ev);
 
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = cnext) {
+		cnext = TAILQ_NEXT(c, entry);
+		if (work_conn_unauth(c) &&
+		    now - c->accepted_at >= WORK_HANDSHAKE_MS) {
+			w->unauth_closed[WORK_UNAUTH_TIMEOUT]++;
+			work_warn(w, "no good frame within the handshake time");
+			work_conn_close(w, c);
+		}
+	}
 	if (w->leading) {
 		work_leader_collect_check(w);
 		work_leader_dispatch(w);
@@ -589,6 +755,7 @@ work_new(struct ev *ev, const struct conf *conf, int self, uint64_t incarnation,
 	for (i = 0; i < conf->nnodes; i++)
 		w->peers[i].node = &conf->nodes[i];
 	TAILQ_INIT(&w->conns);
+	w->listen_fd = -1;
 	work_table_init(&w->ljobs);
 	work_table_init(&w->fjobs);
 	TAILQ_INIT(&w->queue);
@@ -611,6 +778,12 @@ work_free(struct work *w)
 			w->hooks.cancel(w->hooks.arg, j->handle);
 		work_table_remove(&w->fjobs, j);
 	}
+	if (w->listen_fd != -1)
+		ev_del_fd(w->ev, w->listen_fd);
+	w->listen_fd = -1;
+	if (w->accept_pause != 0)
+		ev_del_timer(w->ev, w->accept_pause);
+	w->accept_pause = 0;
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		work_conn_close(w, c);
 	ev_del_timer(w->ev, w->tick);
@@ -643,6 +816,7 @@ work_write_metrics(const struct work *w, struct buf *b)
 	static const char *collected = "jdp_work_collected_total";
 	static const char *dropped = "jdp_work_dropped_total";
 	static const char *fdisp = "jdp_work_follower_dispatched_total";
+	static const char *unauth = "jdp_work_unauthenticated_closed_total";
 	char id[16];
 	int i;
 
@@ -674,6 +848,14 @@ work_write_metrics(const struct work *w, struct buf *b)
 	for (i = 0; i < WORK_DROP_COUNT; i++)
 		buf_metric_label(
 		    b, dropped, "reason", work_drop_names[i], w->drops[i]);
+	buf_metric(b, "counter", "jdp_work_accepted_total", w->accepted);
+	buf_metric(b, "gauge", "jdp_work_unauthenticated", w->unauth);
+	buf_metric_type(b, "counter", unauth);
+	for (i = 0; i < WORK_UNAUTH_COUNT; i++)
+		buf_metric_label(b, unauth, "reason", work_unauth_names[i],
+		    w->unauth_closed[i]);
+	buf_metric(
+	    b, "counter", "jdp_work_accept_paused_total", w->accept_paused);
 	buf_metric_type(b, "counter", fdisp);
 	for (i = 0; i < w->conf->nnodes; i++) {
 		if (w->peers[i].node->role != CONF_PEER ||

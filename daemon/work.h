@@ -58,8 +58,17 @@ struct work *work_new(struct ev *, const struct conf *, int, uint64_t,
 void work_job_done(struct work_job *, const struct proto_result *);
 /* Close every link, cancel running jobs, free everything. */
 void work_free(struct work *);
-/* Take a connection accepted on the work port (non-blocking or not). */
+/*
+ * Take a connection accepted on the work port (non-blocking or not): it
+ * is unauthenticated until its first good frame (docs/WORK.md).
+ */
 void work_accept(struct work *, int);
+/*
+ * Accept connections on the listening socket fd (non-blocking) from the
+ * loop, bounded per wake-up and resting when out of descriptors; the
+ * caller keeps fd open until work_free, which stops polling it.
+ */
+void work_listen(struct work *, int);
 /*
  * The cluster's leader is now leader (-1: none) in epoch: told on every
  * change of either. Frames carry the epoch. A node that becomes leader

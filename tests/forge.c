@@ -12,12 +12,21 @@
  *					EPOCH, signed with KEYFILE's key or,
  *					with "-", a random one
  *
- * Each prints how many datagrams it kept or sent.
+ *	forge workflood PORT N MS	N idle TCP connections to the work
+ *					port PORT, and one announcing a 64 MiB
+ *					frame and trickling it a byte at a
+ *					time, held until the node closes them
+ *					or MS milliseconds pass
+ *
+ * Each prints how many datagrams it kept or sent; workflood prints how
+ * many idle connections the node closed, then 1 if it closed the
+ * trickling one (else 0).
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sodium.h>
@@ -181,6 +190,92 @@ forge_vote(const char *keyfile, const char *sender, const char *epoch,
 	return rc;
 }
 
+static int
+forge_tcp(const char *port)
+{
+	struct sockaddr_in sa;
+	int fd;
+
+	forge_addr(&sa, port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+		perror("connect");
+		exit(2);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+/* Has the peer closed fd (end of file or reset)? */
+static int
+forge_closed(int fd)
+{
+	char tmp[256];
+	ssize_t n;
+
+	n = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static int
+forge_workflood(const char *port, int n, const char *ms)
+{
+	uint8_t key[WIRE_KEY_LEN], hdr[WIRE_HDR_LEN];
+	struct wire_hdr h;
+	struct buf frame;
+	int64_t end;
+	int *fds, *gone, big, big_gone = 0, closed = 0, i;
+	size_t sent = 0;
+
+	/* A header announcing the largest payload any frame may carry. */
+	randombytes_buf(key, sizeof key);
+	memset(&h, 0, sizeof h);
+	h.version = WIRE_VERSION;
+	h.type = PROTO_WORK;
+	h.seq = 1;
+	buf_init(&frame);
+	wire_encode(&frame, &h, NULL, 0, key);
+	memcpy(hdr, buf_data(&frame), sizeof hdr);
+	buf_free(&frame);
+	hdr[38] = (uint8_t)(WIRE_MAX_PAYLOAD >> 24);
+	hdr[39] = (uint8_t)(WIRE_MAX_PAYLOAD >> 16);
+	hdr[40] = (uint8_t)(WIRE_MAX_PAYLOAD >> 8);
+	hdr[41] = (uint8_t)WIRE_MAX_PAYLOAD;
+
+	fds = calloc((size_t)n, sizeof *fds);
+	gone = calloc((size_t)n, sizeof *gone);
+	if (fds == NULL || gone == NULL)
+		return 2;
+	for (i = 0; i < n; i++)
+		fds[i] = forge_tcp(port);
+	big = forge_tcp(port);
+	end = forge_now_ms() + atoi(ms);
+	while (forge_now_ms() < end && (closed < n || !big_gone)) {
+		for (i = 0; i < n; i++) {
+			if (!gone[i] && forge_closed(fds[i])) {
+				gone[i] = 1;
+				closed++;
+			}
+		}
+		if (!big_gone && forge_closed(big))
+			big_gone = 1;
+		else if (!big_gone) {
+			/* The header, then the payload, a byte at a time. */
+			if (send(big, sent < sizeof hdr ? &hdr[sent] : hdr, 1,
+				MSG_NOSIGNAL) == 1)
+				sent++;
+		}
+		poll(NULL, 0, 20);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	close(big);
+	free(fds);
+	free(gone);
+	printf("%d %d\n", closed, big_gone);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -195,8 +290,11 @@ main(int argc, char **argv)
 		    argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (argc == 6 && strcmp(argv[1], "vote") == 0)
 		return forge_vote(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 5 && strcmp(argv[1], "workflood") == 0)
+		return forge_workflood(argv[2], atoi(argv[3]), argv[4]);
 	fprintf(stderr,
 	    "usage: forge capture PORT MS FILE | replay FILE PORT |\n"
-	    "             vote KEYFILE|- SENDER EPOCH PORT\n");
+	    "             vote KEYFILE|- SENDER EPOCH PORT |\n"
+	    "             workflood PORT N MS\n");
 	return 2;
 }

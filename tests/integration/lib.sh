@@ -131,6 +131,7 @@ make_cluster() {
 			_i=$((_i + 1))
 		done
 		echo "cluster-key-file $T/cluster.key"
+		echo "state-dir $T/state"
 		echo "log-dir $T/log"
 		for _d in "$@"; do
 			echo "$_d"

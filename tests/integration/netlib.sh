@@ -90,6 +90,7 @@ net_conf() {
 			_i=$((_i + 1))
 		done
 		echo "cluster-key-file $T/cluster.key"
+		echo "state-dir $T/state"
 		echo "log-dir $T/log"
 		echo "runner-jar $JAR"
 		echo "run-pool 1"

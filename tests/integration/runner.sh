@@ -26,6 +26,7 @@ job-timeout 5s
 job-memory 200M
 job-output-max 1M
 runner-jar $T/runner.jar
+state-dir $T/state
 log-dir $T/log
 EOF
 

@@ -3,6 +3,9 @@
 # attacker on the cluster network: votes forged without the key, votes from
 # an id that is not a member, and real datagrams captured and replayed. None
 # of them may change anything but the drop counters (docs/RELIABILITY.md).
+# Strangers on the leader's work port (idle connections over its budget, a
+# 64 MiB frame trickled) are closed and counted while jobs are served
+# (docs/WORK.md).
 . "$(dirname "$0")/lib.sh"
 
 JAR="$top_builddir/jdp-runner.jar"
@@ -190,5 +193,21 @@ out=$("$JDPCTL" logs 0 -g "$GW" 2>&1 | tail -n 1)
 like "$out" "\[0\]:" "jdpctl logs 0 reads the node port's log"
 out=$(JDP_TOKEN=$TOKEN "$JDPCTL" logs 0 -g "$GW" 2>&1 | tail -n 1)
 like "$out" "\[0\]:" "and with JDP_TOKEN set too"
+
+unauth='jdp_work_unauthenticated_closed_total{reason="\([a-z_]*\)"}'
+"$FORGE" workflood $((BASE + 32)) 200 20000 >"$T/flood" &
+FLOOD=$!
+printf 'public class Flood {\n\tpublic String run() {\n\t\treturn "served";\n\t}\n}\n' >"$JOB"
+is "$(post "Bearer $TOKEN")" "200
+served" "a new job is served while strangers flood the leader's work port"
+healthy 3
+ok $? "and the leader answers on its HTTP port"
+wait "$FLOOD"
+is "$(cat "$T/flood")" "200 1" \
+	"the leader closed all 200 idle connections and the trickled 64 MiB frame"
+m=$(get "$(node_url 3)/metrics" | sed -n "s/^$unauth /\1=/p")
+like "$m" "evicted=[1-9]" "the idle ones beyond the budget were evicted"
+like "$m" "handshake_timeout=[1-9]" "the rest timed out without a good frame"
+like "$m" "oversize=1" "the 64 MiB frame was refused as oversize"
 
 done_testing

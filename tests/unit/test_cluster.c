@@ -2,9 +2,12 @@
  * test_cluster.c: the socket shell around election and gossip, on a real
  * event loop and loopback UDP: every kind of bad datagram is dropped and
  * counted by reason, good ones reach the state machines, the accepted pair
- * is written to disk and read back after a restart, listeners hear about
+ * is written to state-dir and read back after a restart (and, once, from
+ * log-dir, where earlier versions kept it), a node that cannot write it
+ * sends no vote, listeners hear about
  * leaders and nodes, a closed port (ICMP port unreachable) fails a live
- * member at once, and /cluster-info and /metrics say what happened.
+ * member at once, a flood is read in bounded batches (the loop gets its
+ * turn between them), and /cluster-info and /metrics say what happened.
  */
 #include "config.h"
 
@@ -13,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "cluster-int.h"
 #include "cluster.h"
 #include "conf.h"
 #include "ev.h"
@@ -59,6 +64,22 @@ t_bind(int *port)
 	    getsockname(fd, (struct sockaddr *)&a, &alen) == -1)
 		abort();
 	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* A UDP socket on loopback port port (node 2 back after a restart). */
+static int
+t_bind_port(int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&a, sizeof a) == -1)
+		abort();
 	return fd;
 }
 
@@ -162,6 +183,40 @@ t_drained(struct cluster *c)
 	return same && n > 0;
 }
 
+static long long withheld = -1;
+
+static int
+t_withheld(struct cluster *c)
+{
+	return t_metric(c, "jdp_cluster_votes_withheld_total") > 0;
+}
+
+static int
+t_withheld_more(struct cluster *c)
+{
+	return t_metric(c, "jdp_cluster_votes_withheld_total") > withheld;
+}
+
+static int
+t_heard_two(struct cluster *c)
+{
+	(void)c;
+	return t_last_leader == 2;
+}
+
+static int t_received_valid(int *);
+
+/* Node 1 sent node 2 a VOTE. */
+static int
+t_voted(struct cluster *c)
+{
+	static int types;
+
+	(void)c;
+	t_received_valid(&types);
+	return (types & (1 << PROTO_VOTE)) != 0;
+}
+
 static int
 t_following(struct cluster *c)
 {
@@ -203,6 +258,8 @@ main(void)
 	struct ev *ev;
 	struct buf p, info;
 	int port1, port2, probe, i, types = 0;
+	long long before;
+	char *old;
 	FILE *f;
 	char line[128];
 
@@ -223,8 +280,9 @@ main(void)
 		"cluster-key-file /nonexistent\n"
 		"failure-timeout 30s\n"
 		"cleanup-timeout 60s\n"
+		"state-dir %s/state\n"
 		"log-dir %s\n",
-		port1, port2, dir) == -1)
+		port1, port2, dir, dir) == -1)
 		return 1;
 	if (conf_parse("test.conf", text, &conf, &cause) == -1) {
 		printf("Bail out! %s\n", cause);
@@ -298,6 +356,20 @@ main(void)
 	    "plain garbage: magic");
 	is_str(cluster_role_name(c), "LOOKING", "none of it changed the state");
 
+	/* A flood: more datagrams than one wake-up may handle. */
+	before = t_metric(c, "jdp_cluster_datagrams_received_total");
+	for (i = 0; i < CLUSTER_READ_MAX + 36; i++)
+		sendto(t_sock, "garbage", 7, 0, (struct sockaddr *)&t_to,
+		    sizeof t_to);
+	ev_run_once(ev, 1000);
+	is_int(t_metric(c, "jdp_cluster_datagrams_received_total") - before,
+	    CLUSTER_READ_MAX,
+	    "a flood: %d datagrams per wake-up, then the loop returns",
+	    CLUSTER_READ_MAX);
+	ok(t_until(ev, c, t_drained), "the rest on the next wake-ups");
+	is_int(t_metric(c, "jdp_cluster_datagrams_received_total") - before,
+	    CLUSTER_READ_MAX + 36, "every one of them counted");
+
 	/* 2 votes for itself: 1 adopts it, 2 of 2 voters agree. */
 	t_vote(&p, 2, PROTO_LOOKING, 2, 0);
 	t_send(PROTO_VOTE, 2, 5, ++t_seq, &p, t_key, 0, 0);
@@ -353,12 +425,12 @@ main(void)
 	    "nothing else was on the error queue");
 
 	/* The accepted pair is on disk and survives a restart. */
-	if (asprintf(&text, "%s/node-1.accepted", dir) == -1)
+	if (asprintf(&text, "%s/state/node-1.accepted", dir) == -1)
 		return 1;
 	f = fopen(text, "r");
 	ok(f != NULL && fgets(line, sizeof line, f) != NULL &&
 		strcmp(line, "epoch 0 leader 2\n") == 0,
-	    "node-1.accepted holds epoch 0 leader 2");
+	    "STATE-DIR/node-1.accepted holds epoch 0 leader 2");
 	if (f != NULL)
 		fclose(f);
 	cluster_free(c);
@@ -382,6 +454,79 @@ main(void)
 	unlink(text);
 	free(text);
 
+	/* An upgrade: the pair only in LOG-DIR, where it used to be. */
+	if (asprintf(&text, "%s/node-1.accepted", dir) == -1 ||
+	    asprintf(&old, "%s/state/node-1.accepted", dir) == -1)
+		return 1;
+	if ((f = fopen(text, "w")) == NULL ||
+	    fputs("epoch 5 leader 2\n", f) < 0 || fclose(f) != 0)
+		return 1;
+	c = cluster_new(ev, conf, 1, t_key, &cause);
+	ok(c != NULL && cluster_epoch(c) == 6,
+	    "a pair in LOG-DIR (epoch 5) is read: it looks in epoch 6");
+	f = fopen(old, "r");
+	ok(f != NULL && fgets(line, sizeof line, f) != NULL &&
+		strcmp(line, "epoch 5 leader 2\n") == 0,
+	    "and moved to STATE-DIR");
+	if (f != NULL)
+		fclose(f);
+	ok(access(text, F_OK) == -1, "the LOG-DIR file is gone");
+	cluster_free(c);
+	unlink(old);
+	free(old);
+	free(text);
+
+	/* A state-dir that cannot be written: no vote leaves the node. */
+	if (asprintf(&text, "%s/blocked", dir) == -1)
+		return 1;
+	if ((f = fopen(text, "w")) == NULL || fclose(f) != 0)
+		return 1;
+	free(conf->state_dir);
+	if (asprintf(&conf->state_dir, "%s/sub", text) == -1)
+		return 1;
+	t_sock = t_bind_port(port2);
+	c = cluster_new(ev, conf, 1, t_key, &cause);
+	ok(c != NULL, "a node whose state-dir is under a plain file starts");
+	cluster_add_listener(c, t_listener, NULL);
+	t_vote(&p, 2, PROTO_LEADING, 2, cluster_epoch(c));
+	t_send(PROTO_VOTE, 2, 6, ++t_seq, &p, t_key, 0, 0);
+	ok(t_until(ev, c, t_withheld),
+	    "it accepts leader 2 but withholds "
+	    "its votes");
+	is_str(cluster_role_name(c), "FOLLOWING", "the election follows 2");
+	is_int(cluster_leader(c), -1, "the node reports no leader");
+	ok(t_last_leader == -1, "and its listeners heard none");
+	ok(t_metric(c, "jdp_cluster_state_save_errors_total") > 0,
+	    "/metrics counts the failed saves");
+	types = 0;
+	t_received_valid(&types); /* what it sent before */
+	withheld = t_metric(c, "jdp_cluster_votes_withheld_total");
+	ok(t_until(ev, c, t_withheld_more), "its pings are withheld too");
+	types = 0;
+	ok(!t_received_valid(&types) || !(types & (1 << PROTO_VOTE)),
+	    "no VOTE reached node 2");
+	/* The operator fixes it: the pair is saved, the node votes again. */
+	unlink(text);
+	if (mkdir(text, 0755) == -1)
+		return 1;
+	ok(t_until(ev, c, t_heard_two),
+	    "once state-dir can be written, it "
+	    "follows 2 again");
+	types = 0;
+	ok(t_until(ev, c, t_voted), "and votes");
+	cluster_free(c);
+	if (asprintf(&old, "%s/sub/node-1.accepted", text) == -1)
+		return 1;
+	unlink(old);
+	free(old);
+	if (asprintf(&old, "%s/sub", text) == -1)
+		return 1;
+	rmdir(old);
+	free(old);
+	rmdir(text);
+	free(text);
+	close(t_sock);
+
 	buf_free(&p);
 	ev_free(ev);
 	conf_free(conf);
@@ -393,6 +538,10 @@ main(void)
 		unlink(text);
 		free(text);
 	}
+	if (asprintf(&text, "%s/state", dir) == -1)
+		return 1;
+	rmdir(text);
+	free(text);
 	rmdir(dir);
 	return tap_done();
 }

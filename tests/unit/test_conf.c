@@ -211,6 +211,7 @@ conf_diff(const struct conf *a, const struct conf *b)
 	DIFF(queue_max);
 	DIFF(inflight_max);
 	DIFF(client_timeout);
+	DIFFS(state_dir);
 	DIFFS(log_dir);
 	DIFF(log_level);
 #undef DIFF
@@ -471,6 +472,8 @@ test_defaults(void)
 	is_int(conf->queue_max, 1024, "default queue-max 1024");
 	is_int(conf->inflight_max, 256 << 20, "default inflight-max 256M");
 	is_int(conf->client_timeout, 30000, "default client-timeout 30s");
+	is_str(conf->state_dir, JDP_LOCALSTATEDIR "/lib/jdp",
+	    "default state-dir under localstatedir");
 	is_str(conf->log_dir, JDP_LOCALSTATEDIR "/log/jdp",
 	    "default log-dir under localstatedir");
 	is_int(conf->log_level, LOGLVL_INFO, "default log-level info");
@@ -550,6 +553,7 @@ test_load_full(void)
 	is_int(conf->inflight_max, 32 << 20, "inflight-max 32M");
 	is_int(conf->queue_max, 100, "queue-max 100");
 	is_int(conf->run_pool, 0, "run-pool 0");
+	is_str(conf->state_dir, "/tmp/jdp-test/state", "state-dir");
 	is_str(conf->log_dir, "/tmp/jdp-test/log", "log-dir");
 	is_int(conf->log_level, LOGLVL_DEBUG, "log-level debug");
 	is_int(conf->log_max_size, 4 << 20, "log-max-size 4M");
@@ -877,7 +881,8 @@ test_print(void)
 	    "election-finalize", "job-timeout", "job-memory", "job-output-max",
 	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "job-mode",
 	    "cache-size", "max-body", "request-wait", "queue-max",
-	    "inflight-max", "client-timeout", "api-token-file", "log-dir",
+	    "inflight-max", "client-timeout", "api-token-file", "state-dir",
+	    "log-dir",
 	    "log-level", "log-max-size"};
 	struct conf *conf;
 	char *text, *line, *next, *why, first[64];

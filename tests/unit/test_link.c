@@ -103,6 +103,38 @@ main(void)
 	is_int(a.err, WIRE_OK, "as an orderly close");
 	buf_free(&raw);
 
+	/*
+	 * A lowered limit: a frame announcing more is refused as soon as
+	 * its header is in, before any payload byte; raising it lets a
+	 * large frame through again.
+	 */
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return 1;
+	la = link_accept(ev, sv[0], key, side_msg, side_closed, &a);
+	lb = link_accept(ev, sv[1], key, side_msg, side_closed, &b);
+	link_set_max(lb, 16);
+	link_send(la, &h, big, 16);
+	spin(ev, 5);
+	is_int(b.msgs, 1, "a frame at the lowered limit arrives");
+	link_set_max(lb, WIRE_MAX_PAYLOAD);
+	link_send(la, &h, big, sizeof big);
+	spin(ev, 50);
+	is_int(b.msgs, 2, "one above it after the limit is raised again");
+	link_set_max(lb, 16);
+	buf_init(&raw);
+	wire_encode(&raw, &h, big, 17, key);
+	/* The header only: the refusal must not wait for the payload. */
+	if (write(sv[0], buf_data(&raw), WIRE_HDR_LEN) < 0)
+		return 1;
+	spin(ev, 5);
+	is_int(b.closed, 1, "a header announcing 17 bytes closes the link");
+	is_int(b.err, WIRE_ERR_OVERSIZE, "as oversize");
+	buf_free(&raw);
+	spin(ev, 5);
+	is_int(a.closed, 1, "and the sender sees the close");
+
 	ev_free(ev);
 	return tap_done();
 }

@@ -5,7 +5,10 @@
  * a leader, the queue bound, a follower lost mid-job, a leader lost
  * mid-job (last work collected, nothing run twice), 100 concurrent
  * distinct requests, transient failures never cached, a request id reused
- * with another payload, and the byte budget of requests held (inflight-max).
+ * with another payload, the byte budget of requests held (inflight-max),
+ * strangers on the work port (idle connections over the budget, a frame
+ * too large before authentication, no handshake) while jobs are served,
+ * and a WORK frame replayed on a new connection.
  *
  * The fake runner answers "ran:<source>" after a delay named in the
  * source ("sleep=MS;"), or a compile error for sources starting with
@@ -158,18 +161,6 @@ runs_of(const char *src)
 }
 
 static void
-node_accept(struct ev *e, int fd, int what, void *arg)
-{
-	struct fnode *n = arg;
-	int c;
-
-	(void)e;
-	(void)what;
-	while ((c = accept(fd, NULL, NULL)) != -1)
-		work_accept(n->work, c);
-}
-
-static void
 fallback(struct httpd_conn *c, const struct http_request *req,
     const uint8_t *body, size_t len, void *arg)
 {
@@ -218,8 +209,8 @@ node_start(int id)
 		printf("Bail out! %s\n", cause);
 		exit(1);
 	}
-	ev_add_fd(ev, n->listen_fd, EV_READ, node_accept, n);
 	n->work = work_new(ev, conf, id, (uint64_t)id * 1000 + 1, key, &h);
+	work_listen(n->work, n->listen_fd);
 	/* Like a cluster listener: the current view at once. */
 	work_leader_changed(n->work, cur_leader, cur_epoch);
 	if (id == 0) {
@@ -251,7 +242,6 @@ node_kill(int id)
 	}
 	work_free(n->work);
 	n->work = NULL;
-	ev_del_fd(ev, n->listen_fd);
 	close(n->listen_fd);
 	n->up = 0;
 }
@@ -1006,6 +996,227 @@ test_no_leader(void)
 	cluster_set_leader(saved, cur_epoch + 1);
 }
 
+/* ---- strangers on the work port ----------------------------------- */
+
+/* A plain TCP connection to node id's work port. */
+static int
+raw_connect(int id)
+{
+	struct sockaddr_in a;
+	int fd;
+
+	a = net_addr_offset(&conf_find_node(conf, id)->addr, CONF_TCP_OFFSET);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		printf("Bail out! connect: %s\n", strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* Spin the loop until the server closes fd or ms pass; 1 if it did. */
+static int
+raw_closed(int fd, int ms)
+{
+	int64_t until = ev_update_time(ev) + ms;
+	char tmp[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+		if (n == 0 ||
+		    (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK))
+			return 1;
+		if (ev_update_time(ev) > until)
+			return 0;
+		ev_run_once(ev, 5);
+	}
+}
+
+/* A sample of node id's /metrics, e.g. `jdp_work_accepted_total`. */
+static long long
+work_metric(int id, const char *name)
+{
+	struct buf b;
+	const char *p;
+	long long v = -1;
+	size_t len = strlen(name);
+
+	buf_init(&b);
+	work_write_metrics(nodes[id].work, &b);
+	for (p = buf_cstr(&b); p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, name, len) == 0 && p[len] == ' ') {
+			v = atoll(p + len + 1);
+			break;
+		}
+	}
+	buf_free(&b);
+	return v;
+}
+
+#define UNAUTH(reason)                                                         \
+	"jdp_work_unauthenticated_closed_total{reason=\"" reason "\"}"
+
+/*
+ * More idle connections than the budget, one announcing a frame above the
+ * limit for strangers: the oldest idle ones are evicted, the large frame
+ * is refused at its header, the rest are closed once the handshake time
+ * is over, and jobs are served all along.
+ */
+static void
+test_strangers(void)
+{
+	enum { N = WORK_UNAUTH_MAX + 8 };
+	int fds[N], i, closed = 0, target = cur_leader, big;
+	long long acc0, ev0, to0, ov0;
+	int64_t until;
+	struct wire_hdr h;
+	struct client c;
+	struct buf raw;
+	static uint8_t payload[WORK_UNAUTH_FRAME + 1];
+
+	acc0 = work_metric(target, "jdp_work_accepted_total");
+	ev0 = work_metric(target, UNAUTH("evicted"));
+	to0 = work_metric(target, UNAUTH("handshake_timeout"));
+	ov0 = work_metric(target, UNAUTH("oversize"));
+	for (i = 0; i < N; i++)
+		fds[i] = raw_connect(target);
+	for (i = 0; i < 400 &&
+	     work_metric(target, "jdp_work_accepted_total") < acc0 + N;
+	     i++)
+		ev_run_once(ev, 5);
+	is_int(work_metric(target, "jdp_work_accepted_total") - acc0, N,
+	    "leader %d accepted %d idle connections", target, N);
+	is_int(work_metric(target, UNAUTH("evicted")) - ev0,
+	    N - WORK_UNAUTH_MAX, "the oldest beyond the budget were evicted");
+	ok(work_metric(target, "jdp_work_unauthenticated") <= WORK_UNAUTH_MAX,
+	    "at most %d unauthenticated at once", WORK_UNAUTH_MAX);
+	ok(raw_closed(fds[0], 1000), "an evicted one is closed");
+
+	/* A header announcing one byte more than strangers may send. */
+	big = raw_connect(target);
+	memset(&h, 0, sizeof h);
+	h.version = WIRE_VERSION;
+	h.type = PROTO_WORK;
+	h.sender = 0;
+	h.seq = 1;
+	buf_init(&raw);
+	wire_encode(&raw, &h, payload, sizeof payload, key);
+	if (write(big, buf_data(&raw), WIRE_HDR_LEN) != WIRE_HDR_LEN)
+		ok(0, "write the header");
+	buf_free(&raw);
+	ok(raw_closed(big, 1000),
+	    "a frame above %d bytes from a stranger "
+	    "closes the link at its header",
+	    WORK_UNAUTH_FRAME);
+	close(big);
+	is_int(work_metric(target, UNAUTH("oversize")) - ov0, 1,
+	    "counted as oversize");
+
+	post(&c, "served-among-strangers");
+	ok(c.status == 200 && strcmp(c.body, "ran:served-among-strangers") == 0,
+	    "a job is served meanwhile");
+	client_free(&c);
+
+	/* All within one handshake time (and some slack) from now. */
+	until = ev_update_time(ev) + WORK_HANDSHAKE_MS + 2000;
+	for (i = 0; i < N; i++) {
+		closed += raw_closed(fds[i], until - ev_update_time(ev));
+		close(fds[i]);
+	}
+	is_int(closed, N, "every idle connection is closed by the node");
+	is_int(work_metric(target, UNAUTH("handshake_timeout")) - to0 +
+		work_metric(target, UNAUTH("evicted")) - ev0,
+	    N, "each one evicted or closed after the handshake time");
+	is_int(
+	    work_metric(target, "jdp_work_unauthenticated"), 0, "none is left");
+}
+
+/*
+ * An insider's recording: a WORK frame the follower ran, and whose result
+ * was acknowledged, sent again on a new connection must be dropped as a
+ * replay, not run again.
+ */
+static void
+test_replay(void)
+{
+	const char *src = "replayed-work";
+	int i, rcv = -1, snd = -1, a, b;
+	long long replays;
+	uint64_t done;
+	struct proto_work pw;
+	struct wire_hdr h;
+	struct buf p, work, ack;
+
+	for (i = 1; i < NNODES; i++) {
+		if (!nodes[i].up || i == cur_leader)
+			continue;
+		if (rcv == -1)
+			rcv = i;
+		else if (snd == -1)
+			snd = i;
+	}
+	if (snd == -1) {
+		ok(0, "two live peers");
+		return;
+	}
+	memset(&pw, 0, sizeof pw);
+	pw.source = (const uint8_t *)src;
+	pw.source_len = strlen(src);
+	buf_init(&p);
+	proto_work_encode(&p, &pw);
+	memset(&h, 0, sizeof h);
+	h.version = WIRE_VERSION;
+	h.sender = (uint16_t)snd;
+	h.incarnation = (uint64_t)snd * 1000 + 1;
+	h.epoch = cur_epoch;
+	/* Numbers the real sender stamped (and so never stamps again). */
+	h.seq = ++nodes[snd].work->tx.seq;
+	h.type = PROTO_WORK;
+	h.reqid = 0x5eed;
+	buf_init(&work);
+	wire_encode(&work, &h, buf_data(&p), buf_len(&p), key);
+	h.seq = ++nodes[snd].work->tx.seq;
+	h.type = PROTO_RESULT_ACK;
+	buf_init(&ack);
+	wire_encode(&ack, &h, NULL, 0, key);
+
+	done = work_jobs_done(nodes[rcv].work);
+	a = raw_connect(rcv);
+	if (write(a, buf_data(&work), buf_len(&work)) !=
+	    (ssize_t)buf_len(&work))
+		ok(0, "write WORK");
+	for (i = 0; i < 400 && work_jobs_done(nodes[rcv].work) == done; i++)
+		ev_run_once(ev, 5);
+	is_int(runs_of(src), 1, "node %d runs WORK from node %d", rcv, snd);
+	if (write(a, buf_data(&ack), buf_len(&ack)) != (ssize_t)buf_len(&ack))
+		ok(0, "write RESULT_ACK");
+	spin(50);
+	close(a);
+
+	replays = work_metric(rcv, "jdp_work_dropped_total{reason=\"replay\"}");
+	b = raw_connect(rcv);
+	if (write(b, buf_data(&work), buf_len(&work)) !=
+	    (ssize_t)buf_len(&work))
+		ok(0, "write WORK again");
+	for (i = 0; i < 400 &&
+	     work_metric(rcv, "jdp_work_dropped_total{reason=\"replay\"}") ==
+		 replays;
+	     i++)
+		ev_run_once(ev, 5);
+	is_int(work_metric(rcv, "jdp_work_dropped_total{reason=\"replay\"}") -
+		replays,
+	    1, "the same frame on a new connection is dropped as a replay");
+	spin(50);
+	is_int(runs_of(src), 1, "and the job does not run again");
+	close(b);
+	buf_free(&p);
+	buf_free(&work);
+	buf_free(&ack);
+}
+
 int
 main(void)
 {
@@ -1073,6 +1284,8 @@ main(void)
 	conf->queue_max = 2;
 	test_no_leader();
 	conf->queue_max = 1000;
+	test_strangers();
+	test_replay();
 	test_follower_lost();
 	test_leader_lost();
 	test_runner_elected();
