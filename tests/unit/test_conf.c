@@ -882,8 +882,7 @@ test_print(void)
 	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "job-mode",
 	    "cache-size", "max-body", "request-wait", "queue-max",
 	    "inflight-max", "client-timeout", "api-token-file", "state-dir",
-	    "log-dir",
-	    "log-level", "log-max-size"};
+	    "log-dir", "log-level", "log-max-size"};
 	struct conf *conf;
 	char *text, *line, *next, *why, first[64];
 	const char *diff;
