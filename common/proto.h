@@ -8,6 +8,8 @@
  *	1	first version: election, gossip and work messages (RESULT
  *		status 7, not_ready, and the status byte's top bit,
  *		PROTO_RESULT_F_TRANSIENT, added before the first release).
+ *		PROBE and PROBE_ACK (17, 18) added later in version 1: new
+ *		types, no layout changed; older nodes drop them as unknown.
  *
  * Types are numbered in blocks:
  *	1-15	election (UDP)
