@@ -14,6 +14,10 @@ proto_type_name(int type)
 		return "VOTE";
 	case PROTO_GOSSIP:
 		return "GOSSIP";
+	case PROTO_PROBE:
+		return "PROBE";
+	case PROTO_PROBE_ACK:
+		return "PROBE_ACK";
 	case PROTO_WORK:
 		return "WORK";
 	case PROTO_RESULT:
@@ -100,6 +104,23 @@ proto_gossip_decode(const uint8_t *p, size_t len, struct proto_gossip *g)
 			return -1;
 	}
 	g->n = n;
+	return 0;
+}
+
+void
+proto_probe_encode(struct buf *b, uint64_t tag)
+{
+	wire_put_u64(b, tag);
+}
+
+int
+proto_probe_decode(const uint8_t *p, size_t len, uint64_t *tag)
+{
+	struct wire_rd rd;
+
+	wire_rd_init(&rd, p, len);
+	if (wire_get_u64(&rd, tag) == -1 || wire_rd_left(&rd) != 0 || *tag == 0)
+		return -1;
 	return 0;
 }
 

@@ -8,6 +8,8 @@
  *	1	first version: election, gossip and work messages (RESULT
  *		status 7, not_ready, and the status byte's top bit,
  *		PROTO_RESULT_F_TRANSIENT, added before the first release).
+ *		PROBE and PROBE_ACK (17, 18) added later in version 1: new
+ *		types, no layout changed; older nodes drop them as unknown.
  *
  * Types are numbered in blocks:
  *	1-15	election (UDP)
@@ -28,6 +30,8 @@ enum proto_type {
 
 	/* Gossip. */
 	PROTO_GOSSIP = 16, /* heartbeat table */
+	PROTO_PROBE = 17, /* are you alive? (a port-unreachable report) */
+	PROTO_PROBE_ACK = 18, /* answer to a PROBE */
 
 	/* Work. */
 	PROTO_WORK = 32, /* gateway->leader, leader->follower: a job */
@@ -120,6 +124,23 @@ void proto_gossip_encode(struct buf *, const struct proto_gossip *);
  * bytes, too many entries or an unknown status.
  */
 int proto_gossip_decode(const uint8_t *, size_t, struct proto_gossip *);
+
+/*
+ * PROBE and PROBE_ACK payloads, the tag of a suspicion (docs/PROTOCOL.md,
+ * "Probes"); a PROBE_ACK echoes its PROBE's tag:
+ *
+ *	offset	size	field
+ *	0	8	tag		chosen by the prober, never 0
+ *
+ * A PROBE frame is small (82 bytes) so that the ICMP error for it quotes
+ * it whole.
+ */
+#define PROTO_PROBE_LEN 8
+
+/* Append a PROBE or PROBE_ACK payload. */
+void proto_probe_encode(struct buf *, uint64_t);
+/* Decode a PROBE or PROBE_ACK payload: 0, or -1 if not 8 bytes or tag 0. */
+int proto_probe_decode(const uint8_t *, size_t, uint64_t *);
 
 /*
  * ---- Work messages (TCP links; daemon/work.c, daemon/gateway.c) ----

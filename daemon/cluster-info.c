@@ -24,6 +24,10 @@ cluster_info_msg_name(int m)
 		return "VOTE";
 	case CLUSTER_MSG_GOSSIP:
 		return "GOSSIP";
+	case CLUSTER_MSG_PROBE:
+		return "PROBE";
+	case CLUSTER_MSG_PROBE_ACK:
+		return "PROBE_ACK";
 	}
 	return "OTHER";
 }
@@ -145,11 +149,15 @@ cluster_write_metrics(struct cluster *c, struct buf *b)
 	    b, "jdp_cluster_failures_total", "Nodes declared failed.");
 	buf_metric(b, "counter", "jdp_cluster_failures_total", c->failures);
 	cluster_info_help(b, unreach,
-	    "ICMP port unreachable reports about members: failed at once, "
-	    "or ignored.");
+	    "ICMP port unreachable reports about members: made a suspect "
+	    "(probed), failed at once (it quoted our probe), or ignored.");
 	buf_metric_type(b, "counter", unreach);
-	buf_metric_label(b, unreach, "verdict", "failed", c->unreachable[1]);
-	buf_metric_label(b, unreach, "verdict", "ignored", c->unreachable[0]);
+	buf_metric_label(b, unreach, "verdict", "suspect",
+	    c->unreachable[CLUSTER_UNREACH_SUSPECT]);
+	buf_metric_label(b, unreach, "verdict", "failed",
+	    c->unreachable[CLUSTER_UNREACH_FAILED]);
+	buf_metric_label(b, unreach, "verdict", "ignored",
+	    c->unreachable[CLUSTER_UNREACH_IGNORED]);
 	cluster_info_help(b, "jdp_cluster_errqueue_other_total",
 	    "Other socket errors queued (dropped).");
 	buf_metric(b, "counter", "jdp_cluster_errqueue_other_total",

@@ -32,8 +32,18 @@ enum cluster_drop {
 enum cluster_msg {
 	CLUSTER_MSG_VOTE,
 	CLUSTER_MSG_GOSSIP,
+	CLUSTER_MSG_PROBE,
+	CLUSTER_MSG_PROBE_ACK,
 	CLUSTER_MSG_OTHER,
 	CLUSTER_MSG_COUNT
+};
+
+/* What a port-unreachable report led to (metrics label verdict). */
+enum cluster_unreach {
+	CLUSTER_UNREACH_IGNORED, /* not held alive, heard from, or probing */
+	CLUSTER_UNREACH_SUSPECT, /* a suspect now: probed */
+	CLUSTER_UNREACH_FAILED, /* it quoted our probe: failed at once */
+	CLUSTER_UNREACH_COUNT
 };
 
 struct cluster_peer {
@@ -86,7 +96,7 @@ struct cluster {
 	uint64_t dropped[CLUSTER_DROP_COUNT];
 	uint64_t send_errors;
 	uint64_t failures;
-	uint64_t unreachable[2]; /* port unreachable: ignored, failed */
+	uint64_t unreachable[CLUSTER_UNREACH_COUNT]; /* port unreachable */
 	uint64_t errqueue_other;
 	uint64_t unknown_entries;
 	int64_t drop_second; /* rate limit of the drop log lines */

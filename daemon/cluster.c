@@ -12,9 +12,14 @@
  *
  * The socket has IP_RECVERR on: when a member's process is gone, the
  * kernel answers our datagrams to its closed port with ICMP port
- * unreachable, queued on our socket's error queue (EPOLLERR). Each report
- * about a member's address goes to gossip_unreachable, which may fail the
- * member at once; anything else there is counted and dropped.
+ * unreachable, queued on our socket's error queue (EPOLLERR). Anyone can
+ * forge such a report, so one about a member's address only makes it a
+ * suspect (gossip_unreachable), which is sent an authenticated PROBE and
+ * answers with a PROBE_ACK. The kernel hands back the datagram an ICMP
+ * error quotes: if that is a whole PROBE frame of ours (our key, our
+ * incarnation) with the suspicion's tag, the member's port really is
+ * closed and gossip_probe_refused fails it at once. Anything else on the
+ * error queue is counted and dropped.
  */
 #include "config.h"
 
@@ -54,6 +59,8 @@
 #define CLUSTER_FANOUT 3
 /* Error-queue entries read per wake-up at most (the loop comes back). */
 #define CLUSTER_ERRQUEUE_MAX 64
+/* Bytes of a quoted datagram read: a PROBE frame (82) fits. */
+#define CLUSTER_QUOTE_MAX 256
 
 static void cluster_election_out(struct cluster *, struct election_out *);
 static int cluster_acc_save(struct cluster *, int, uint64_t);
@@ -84,6 +91,10 @@ cluster_msg_index(int type)
 		return CLUSTER_MSG_VOTE;
 	if (type == PROTO_GOSSIP)
 		return CLUSTER_MSG_GOSSIP;
+	if (type == PROTO_PROBE)
+		return CLUSTER_MSG_PROBE;
+	if (type == PROTO_PROBE_ACK)
+		return CLUSTER_MSG_PROBE_ACK;
 	return CLUSTER_MSG_OTHER;
 }
 
@@ -434,12 +445,20 @@ cluster_gossip_out(struct cluster *c, struct gossip_out *out)
 			    down ? CLUSTER_EV_NODE_DOWN : CLUSTER_EV_NODE_UP,
 			    ev->id, ev->incarnation);
 	}
-	if (out->nto == 0)
-		return;
 	buf_init(&b);
-	proto_gossip_encode(&b, &out->msg);
-	for (i = 0; i < out->nto; i++)
-		cluster_send(c, out->to[i], PROTO_GOSSIP, &b);
+	for (i = 0; i < out->nprobe; i++) {
+		buf_reset(&b);
+		proto_probe_encode(&b, out->probe[i].tag);
+		log_debug("probing server [%d] (tag %016llx)", out->probe[i].to,
+		    (unsigned long long)out->probe[i].tag);
+		cluster_send(c, out->probe[i].to, PROTO_PROBE, &b);
+	}
+	if (out->nto != 0) {
+		buf_reset(&b);
+		proto_gossip_encode(&b, &out->msg);
+		for (i = 0; i < out->nto; i++)
+			cluster_send(c, out->to[i], PROTO_GOSSIP, &b);
+	}
 	buf_free(&b);
 }
 
@@ -535,6 +554,8 @@ cluster_handle(struct cluster *c, const struct wire_msg *m)
 	struct gossip_out gout;
 	struct proto_vote v;
 	struct proto_gossip g;
+	struct buf b;
+	uint64_t tag;
 	int64_t now = ev_now(c->ev);
 	int unknown;
 
@@ -569,6 +590,25 @@ cluster_handle(struct cluster *c, const struct wire_msg *m)
 		unknown = gossip_handle(c->gossip, m->h.sender, &g, now, &gout);
 		c->unknown_entries += (uint64_t)unknown;
 		cluster_gossip_out(c, &gout);
+		break;
+	case PROTO_PROBE:
+	case PROTO_PROBE_ACK:
+		if (proto_probe_decode(m->payload, m->plen, &tag) == -1) {
+			cluster_drop(c, CLUSTER_DROP_PAYLOAD,
+			    proto_type_name(m->h.type));
+			return;
+		}
+		c->in[cluster_msg_index(m->h.type)]++;
+		gossip_heard(c->gossip, m->h.sender, now);
+		log_debug("%s from [%d] (tag %016llx)",
+		    proto_type_name(m->h.type), m->h.sender,
+		    (unsigned long long)tag);
+		if (m->h.type == PROTO_PROBE) {
+			buf_init(&b);
+			proto_probe_encode(&b, tag);
+			cluster_send(c, m->h.sender, PROTO_PROBE_ACK, &b);
+			buf_free(&b);
+		}
 		break;
 	default:
 		cluster_drop(c, CLUSTER_DROP_TYPE, proto_type_name(m->h.type));
@@ -620,13 +660,40 @@ cluster_datagram(struct cluster *c, const uint8_t *p, size_t len)
 	cluster_handle(c, &m);
 }
 
-/* A datagram to addr met a closed port: tell gossip whose it was. */
+/*
+ * The tag of the PROBE frame of ours that (quote, len) holds whole, or 0
+ * if it holds anything else (a stranger cannot forge one: it lacks the
+ * key).
+ */
+static uint64_t
+cluster_quoted_probe(struct cluster *c, const uint8_t *quote, size_t len)
+{
+	struct wire_msg m;
+	enum wire_err err;
+	uint64_t tag;
+
+	if (wire_decode(quote, len, c->key, CLUSTER_MAX_PAYLOAD, &m, &err) !=
+		(ssize_t)len ||
+	    m.h.type != PROTO_PROBE || m.h.sender != c->self->id ||
+	    m.h.incarnation != c->incarnation ||
+	    proto_probe_decode(m.payload, m.plen, &tag) == -1)
+		return 0;
+	return tag;
+}
+
+/*
+ * A datagram to addr met a closed port, says the kernel (or a forger):
+ * the quoted datagram is (quote, len). Tell gossip whose it was.
+ */
 static void
-cluster_unreachable(struct cluster *c, const struct sockaddr_in *addr)
+cluster_unreachable(struct cluster *c, const struct sockaddr_in *addr,
+    const uint8_t *quote, size_t len)
 {
 	struct gossip_out gout;
 	const struct conf_node *n = NULL;
-	int i, failed;
+	uint64_t tag;
+	int64_t now = ev_now(c->ev);
+	int i, verdict = CLUSTER_UNREACH_IGNORED;
 
 	for (i = 0; i < c->conf->nnodes && n == NULL; i++) {
 		if (c->conf->nodes[i].addr.sin_addr.s_addr ==
@@ -639,13 +706,31 @@ cluster_unreachable(struct cluster *c, const struct sockaddr_in *addr)
 		return;
 	}
 	gossip_out_reset(&gout);
-	failed = gossip_unreachable(c->gossip, n->id, ev_now(c->ev), &gout);
-	c->unreachable[failed]++;
-	log_debug("port unreachable at server [%d] (ICMP): %s", n->id,
-	    failed ? "its process is gone, failed without waiting for "
-		     "failure-timeout"
-		   : "ignored (not held alive, or heard from within an "
-		     "interval)");
+	if ((tag = cluster_quoted_probe(c, quote, len)) != 0 &&
+	    gossip_probe_refused(c->gossip, n->id, tag, now, &gout))
+		verdict = CLUSTER_UNREACH_FAILED;
+	else if (gossip_unreachable(c->gossip, n->id, now, &gout))
+		verdict = CLUSTER_UNREACH_SUSPECT;
+	c->unreachable[verdict]++;
+	switch (verdict) {
+	case CLUSTER_UNREACH_FAILED:
+		log_debug("port unreachable at server [%d] (ICMP) for our "
+			  "probe: its process is gone, failed without waiting "
+			  "for failure-timeout",
+		    n->id);
+		break;
+	case CLUSTER_UNREACH_SUSPECT:
+		log_debug("port unreachable at server [%d] (ICMP): a "
+			  "suspect until it answers a probe",
+		    n->id);
+		break;
+	default:
+		log_debug("port unreachable at server [%d] (ICMP): ignored "
+			  "(not held alive, heard from within an interval, "
+			  "or already probed)",
+		    n->id);
+		break;
+	}
 	cluster_gossip_out(c, &gout);
 	cluster_rearm(c);
 }
@@ -659,7 +744,8 @@ cluster_read_errors(struct cluster *c)
 	struct cmsghdr *cm;
 	struct msghdr msg;
 	struct iovec iov;
-	uint8_t data[64];
+	uint8_t data[CLUSTER_QUOTE_MAX];
+	ssize_t n;
 	union {
 		struct cmsghdr align;
 		uint8_t buf[CMSG_SPACE(sizeof *ee + sizeof addr)];
@@ -677,8 +763,11 @@ cluster_read_errors(struct cluster *c)
 		msg.msg_iovlen = 1;
 		msg.msg_control = ctl.buf;
 		msg.msg_controllen = sizeof ctl.buf;
-		if (recvmsg(c->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+		if ((n = recvmsg(c->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT)) ==
+		    -1)
 			return;
+		if (msg.msg_flags & MSG_TRUNC)
+			n = 0; /* not a probe of ours */
 		ee = NULL;
 		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
 		     cm = CMSG_NXTHDR(&msg, cm)) {
@@ -690,7 +779,7 @@ cluster_read_errors(struct cluster *c)
 		    ee->ee_type == ICMP_DEST_UNREACH &&
 		    ee->ee_code == ICMP_PORT_UNREACH &&
 		    addr.sin_family == AF_INET)
-			cluster_unreachable(c, &addr);
+			cluster_unreachable(c, &addr, data, (size_t)n);
 		else
 			c->errqueue_other++;
 	}

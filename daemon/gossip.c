@@ -15,11 +15,17 @@
  * FAILED entries received are skipped: each node fails members on its own
  * timers. Both timeouts count from the last rise of the heartbeat.
  *
- * A port-unreachable report (gossip_unreachable) fails an ALIVE member at
- * once unless there was proof of life within the last interval: a frame
- * from the member itself, or a new incarnation taken. That guard keeps an
- * old report, about a datagram sent before a quick restart, from failing
- * the new process.
+ * A port-unreachable report (gossip_unreachable) can be forged by
+ * anyone, so it only makes an ALIVE member a suspect, and only if there
+ * was no proof of life within the last interval (a frame from the member
+ * itself, or a new incarnation taken; that guard also keeps an old
+ * report, about a datagram sent before a quick restart, from costing a
+ * probe). A suspect is sent a probe carrying a fresh tag at once and
+ * again every interval; any proof of life clears it, and one that gives
+ * none for GOSSIP_PROBE_WAIT intervals is failed. A report that quotes
+ * the probe with the current tag (gossip_probe_refused) fails it at once:
+ * the probe met a closed port, which keeps the failover of a dead leader
+ * fast, and nobody who has not seen the probe can forge that quote.
  */
 #include "config.h"
 
@@ -30,6 +36,9 @@
 #include "gossip.h"
 #include "xmalloc.h"
 
+/* Intervals a suspect has to give a proof of life. */
+#define GOSSIP_PROBE_WAIT 2
+
 struct gossip_entry {
 	int id;
 	int known; /* ever heard of */
@@ -39,6 +48,10 @@ struct gossip_entry {
 	int64_t last_heard;
 	int64_t last_proof; /* last frame from it, or new incarnation */
 	uint64_t failed_hb; /* heartbeat when failed */
+	int suspect; /* a port-unreachable report: probing */
+	uint64_t probe_tag; /* the suspicion's tag */
+	int64_t probe_at; /* last probe sent */
+	int64_t probe_deadline; /* failed if no proof of life by then */
 };
 
 struct gossip {
@@ -55,6 +68,7 @@ gossip_out_reset(struct gossip_out *out)
 	out->nto = 0;
 	out->msg.n = 0;
 	out->nev = 0;
+	out->nprobe = 0;
 }
 
 const char *
@@ -160,6 +174,7 @@ gossip_take(
 	l->last_heard = now;
 	l->last_proof = now;
 	l->failed_hb = 0;
+	l->suspect = 0;
 }
 
 void
@@ -167,8 +182,11 @@ gossip_heard(struct gossip *g, int id, int64_t now)
 {
 	struct gossip_entry *l = gossip_find(g, id);
 
-	if (l != NULL && now > l->last_proof)
+	if (l == NULL || id == g->conf.self)
+		return;
+	if (now > l->last_proof)
 		l->last_proof = now;
+	l->suspect = 0;
 }
 
 /* Fail l now (event FAILED). */
@@ -177,7 +195,20 @@ gossip_fail(struct gossip_entry *l, int64_t now, struct gossip_out *out)
 {
 	l->status = GOSSIP_FAILED;
 	l->failed_hb = l->heartbeat;
+	l->suspect = 0;
 	gossip_event(out, GOSSIP_EV_FAILED, l, -1, now);
+}
+
+/* Put a probe of suspect l in the outbox. */
+static void
+gossip_probe(struct gossip_entry *l, int64_t now, struct gossip_out *out)
+{
+	if (out->nprobe < GOSSIP_MAX_NODES) {
+		out->probe[out->nprobe].to = l->id;
+		out->probe[out->nprobe].tag = l->probe_tag;
+		out->nprobe++;
+	}
+	l->probe_at = now;
 }
 
 int
@@ -187,10 +218,37 @@ gossip_unreachable(
 	struct gossip_entry *l = gossip_find(g, id);
 
 	if (l == NULL || id == g->conf.self || !l->known ||
-	    l->status != GOSSIP_ALIVE || now - l->last_proof < g->conf.interval)
+	    l->status != GOSSIP_ALIVE || l->suspect ||
+	    now - l->last_proof < g->conf.interval)
+		return 0;
+	l->suspect = 1;
+	do
+		l->probe_tag = gossip_random(g);
+	while (l->probe_tag == 0);
+	l->probe_deadline = now + GOSSIP_PROBE_WAIT * g->conf.interval;
+	gossip_probe(l, now, out);
+	return 1;
+}
+
+int
+gossip_probe_refused(
+    struct gossip *g, int id, uint64_t tag, int64_t now, struct gossip_out *out)
+{
+	struct gossip_entry *l = gossip_find(g, id);
+
+	if (l == NULL || id == g->conf.self || l->status != GOSSIP_ALIVE ||
+	    !l->suspect || l->probe_tag != tag)
 		return 0;
 	gossip_fail(l, now, out);
 	return 1;
+}
+
+int
+gossip_suspect(const struct gossip *g, int id)
+{
+	const struct gossip_entry *l = gossip_find_const(g, id);
+
+	return l != NULL && l->status == GOSSIP_ALIVE && l->suspect;
 }
 
 int
@@ -286,8 +344,12 @@ gossip_tick(struct gossip *g, int64_t now, struct gossip_out *out)
 		if (i == g->self || !l->known)
 			continue;
 		if (l->status == GOSSIP_ALIVE &&
-		    now - l->last_heard >= g->conf.failure_timeout)
+		    (now - l->last_heard >= g->conf.failure_timeout ||
+			(l->suspect && now >= l->probe_deadline)))
 			gossip_fail(l, now, out);
+		else if (l->status == GOSSIP_ALIVE && l->suspect &&
+		    now - l->probe_at >= g->conf.interval)
+			gossip_probe(l, now, out);
 		if (l->status == GOSSIP_FAILED &&
 		    now - l->last_heard >= g->conf.cleanup_timeout) {
 			l->status = GOSSIP_REMOVED;
@@ -315,9 +377,13 @@ gossip_next_timeout(const struct gossip *g)
 		l = &g->e[i];
 		if (i == g->self || !l->known)
 			continue;
-		if (l->status == GOSSIP_ALIVE)
+		if (l->status == GOSSIP_ALIVE) {
 			d = l->last_heard + g->conf.failure_timeout;
-		else if (l->status == GOSSIP_FAILED)
+			if (l->suspect && l->probe_deadline < d)
+				d = l->probe_deadline;
+			if (l->suspect && l->probe_at + g->conf.interval < d)
+				d = l->probe_at + g->conf.interval;
+		} else if (l->status == GOSSIP_FAILED)
 			d = l->last_heard + g->conf.cleanup_timeout;
 		else
 			continue;

@@ -10,6 +10,12 @@
  * election, gossip reads no clock and touches no socket: every call takes
  * now (ms) and fills an outbox; randomness comes from the seed in the
  * configuration.
+ *
+ * An ICMP port-unreachable report only makes a member a suspect: anyone
+ * can forge one. The member is sent an authenticated probe (outbox
+ * probes) and is failed only if no authenticated frame from it arrives
+ * before the probe deadline, or at once if the kernel's report quotes
+ * exactly that probe (its tag), which only a dead port can cause.
  */
 #ifndef JDP_GOSSIP_H
 #define JDP_GOSSIP_H
@@ -58,12 +64,20 @@ struct gossip_event {
 	int64_t now; /* local time */
 };
 
+/* A PROBE to send (docs/PROTOCOL.md, "Probes"). */
+struct gossip_probe {
+	int to;
+	uint64_t tag;
+};
+
 struct gossip_out {
 	int nto; /* 0: nothing to send */
 	int to[GOSSIP_MAX_NODES];
 	struct proto_gossip msg; /* the same to each */
 	int nev;
 	struct gossip_event ev[GOSSIP_EV_MAX];
+	int nprobe;
+	struct gossip_probe probe[GOSSIP_MAX_NODES];
 };
 
 /* One entry as seen from outside. */
@@ -91,21 +105,33 @@ void gossip_free(struct gossip *);
 int gossip_handle(struct gossip *, int, const struct proto_gossip *, int64_t,
     struct gossip_out *);
 /*
- * A frame from member id itself arrived: proof of life for
- * gossip_unreachable's guard. gossip_handle notes its sender itself; the
- * caller reports frames of other types (VOTE) here.
+ * An authenticated frame from member id itself arrived: proof of life,
+ * which also clears a suspicion. gossip_handle notes its sender itself;
+ * the caller reports frames of other types (VOTE, PROBE, PROBE_ACK) here.
  */
 void gossip_heard(struct gossip *, int, int64_t);
 /*
- * The kernel says id's UDP port is closed (ICMP port unreachable for a
- * datagram we sent it): its process is gone. An ALIVE member other than
- * self from which no proof of life (a frame from itself, or a new
- * incarnation taken) came for at least one interval is failed at once
- * (event FAILED). Returns 1 if it was failed, 0 if the report was ignored:
- * self, not a member, never heard of, not ALIVE, or heard from recently
- * (the report may be about a datagram sent before a quick restart).
+ * The kernel says a datagram to id met a closed port (ICMP port
+ * unreachable). Anyone can forge that report, so it proves nothing: an
+ * ALIVE member other than self from which no proof of life (a frame from
+ * itself, or a new incarnation taken) came for at least one interval
+ * becomes a suspect and is sent a probe (out->probe; again every
+ * interval). Any proof of life clears the suspicion; none within two
+ * intervals fails it (gossip_tick). Returns 1 if it became a suspect, 0
+ * if the report was ignored: self, not a member, never heard of, not
+ * ALIVE, heard from recently, or already a suspect.
  */
 int gossip_unreachable(struct gossip *, int, int64_t, struct gossip_out *);
+/*
+ * The kernel's port-unreachable report quotes the authenticated probe
+ * with tag that this node sent to id: its port is closed, so a suspect
+ * whose current tag that is fails at once (event FAILED). Returns 1 if it
+ * was failed, 0 otherwise (not a suspect, or another tag: an old probe).
+ */
+int gossip_probe_refused(
+    struct gossip *, int, uint64_t, int64_t, struct gossip_out *);
+/* 1 if id is ALIVE and a suspect (a probe is outstanding). */
+int gossip_suspect(const struct gossip *, int);
 /* Send a round if one is due and fail or remove silent entries. */
 void gossip_tick(struct gossip *, int64_t, struct gossip_out *);
 /* When gossip_tick next has work to do. */

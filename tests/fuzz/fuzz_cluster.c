@@ -35,7 +35,9 @@
  *	WAIT	time jumps to the machines' next timeout, then TICK
  *	DOWN, UP
  *		member, dt: gossip's verdict straight to the election; DOWN
- *		with op & 0x80: a port-unreachable report to gossip instead
+ *		with op & 0x80: a port-unreachable report to gossip instead,
+ *		then q: with q & 1 it quotes a PROBE whose tag is the last
+ *		one probed (q & 2) or q itself, else it is a plain report
  *	RESTART	dt: this node restarts with the pair it persisted
  * A member byte m names member m % (n + 1); n names a non-member. dt is in
  * ms. RESULT_ACK and LAST_WORK_QUERY carry no payload and have no decoder.
@@ -589,6 +591,10 @@ fuzz_election_out(struct fuzz *f, const struct election_out *out)
 		(acc.epoch == f->disk.epoch && acc.leader == f->disk.leader)));
 }
 
+/* The tag of the last probe gossip asked for (a quote may name it). */
+static uint64_t fuzz_last_tag;
+
+/* cluster_gossip_out: check the outbox, events to the election. */
 static void
 fuzz_gossip_out(struct fuzz *f, const struct gossip_out *out)
 {
@@ -629,6 +635,14 @@ fuzz_gossip_out(struct fuzz *f, const struct gossip_out *out)
 		else
 			election_node_up(f->e, ev->id, ev->now, &eout);
 		fuzz_election_out(f, &eout);
+	}
+	FUZZ_CHECK(out->nprobe >= 0 && out->nprobe <= f->n);
+	for (i = 0; i < out->nprobe; i++) {
+		FUZZ_CHECK(fuzz_index(f, out->probe[i].to) != -1);
+		FUZZ_CHECK(out->probe[i].to != f->ids[f->self]);
+		FUZZ_CHECK(out->probe[i].tag != 0);
+		FUZZ_CHECK(gossip_suspect(f->g, out->probe[i].to));
+		fuzz_last_tag = out->probe[i].tag;
 	}
 	if (out->nto == 0)
 		return;
@@ -837,7 +851,7 @@ static void
 fuzz_step(struct fuzz *f, struct fuzz_rd *rd)
 {
 	uint8_t op = fuzz_u8(rd), *p;
-	int sender, id, raw, r;
+	int sender, id, raw, r, q;
 	int64_t next;
 	size_t len;
 
@@ -886,10 +900,27 @@ fuzz_step(struct fuzz *f, struct fuzz_rd *rd)
 		id = fuzz_member_id(f, fuzz_u8(rd));
 		f->now += fuzz_u8(rd);
 		if (op == FUZZ_DOWN && raw) { /* cluster_unreachable */
+			q = fuzz_u8(rd);
 			gossip_out_reset(&fuzz_gout);
-			r = gossip_unreachable(f->g, id, f->now, &fuzz_gout);
-			FUZZ_CHECK(fuzz_gout.nto == 0 && fuzz_gout.nev == r);
-			FUZZ_CHECK(!r || !gossip_alive(f->g, id));
+			if (q & 1) {
+				r = gossip_probe_refused(f->g, id,
+				    (q & 2) ? fuzz_last_tag : q, f->now,
+				    &fuzz_gout);
+				FUZZ_CHECK(fuzz_gout.nto == 0 &&
+				    fuzz_gout.nprobe == 0 &&
+				    fuzz_gout.nev == r);
+				FUZZ_CHECK(!r || !gossip_alive(f->g, id));
+			} else {
+				r = gossip_unreachable(
+				    f->g, id, f->now, &fuzz_gout);
+				/* A report alone fails nobody. */
+				FUZZ_CHECK(fuzz_gout.nto == 0 &&
+				    fuzz_gout.nev == 0 &&
+				    fuzz_gout.nprobe == r);
+				FUZZ_CHECK(!r ||
+				    (gossip_alive(f->g, id) &&
+					gossip_suspect(f->g, id)));
+			}
 			fuzz_gossip_out(f, &fuzz_gout);
 			break;
 		}

@@ -1,7 +1,9 @@
 #!/bin/bash
 # unreachable.sh: a dead node's closed UDP port (ICMP port unreachable)
-# fails it at once, long before failure-timeout (30 s here); a node that
-# starts late or restarts is never failed by it.
+# fails it at once, long before failure-timeout (30 s here): the error makes
+# it a suspect, and the error for the probe sent to it, quoting that probe,
+# fails it. A node that starts late or restarts is never failed by it
+# (forged errors: spoof.sh).
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null 2>&1 || skip_all "curl is not installed"
@@ -76,9 +78,9 @@ ok $? "kill -9 follower 2: gone everywhere within ${quick}s (failure-timeout 30s
 for i in 0 1 3; do
 	is "$(failed_lines $i 2)" 1 "$i's summary log says server 2 FAILED"
 done
-grep -q 'port unreachable at server \[2\] (ICMP): its process is gone' \
+grep -q 'port unreachable at server \[2\] (ICMP) for our probe: its process is gone' \
     "$T/log/node-3.verbose.log"
-ok $? "3's verbose log gives the evidence"
+ok $? "3's verbose log gives the evidence: the error quotes its probe"
 is "$(leader)" 3 "a dead follower changes no leader"
 
 # It restarts: back everywhere, and never failed again.

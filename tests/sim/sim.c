@@ -6,8 +6,12 @@
  * delays, duplicates and reorders messages, with crashes, restarts (a new
  * incarnation; the accepted pair survives, as it does on disk) and
  * partitions. A message to a crashed (not partitioned) node comes back, with
- * a seeded probability, as ICMP port unreachable to the sender's gossip.
- * Payloads go through the real VOTE and GOSSIP codecs. Each
+ * a seeded probability, as ICMP port unreachable to the sender's gossip,
+ * quoting the message (a quoted PROBE fails its suspect at once). Some
+ * seeds also have an attacker forge port-unreachable reports, throughout
+ * the run, about any member (live or not) to any live node, some quoting
+ * a guessed probe tag. Payloads go through the real VOTE, GOSSIP and
+ * PROBE codecs. Each
  * seed picks its faults; after the fault phase the network heals, crashed
  * nodes come back (a minority of voters may stay dead) and the run must
  * settle.
@@ -16,6 +20,8 @@
  *	- safety: no epoch ever has two leaders that a quorum accepted
  *	  (FOLLOWING L in E, or L itself LEADING in E), neither at one
  *	  instant nor one after the other;
+ *  *	- no live node fails a live member once the network has been calm
+ *	  for SIM_CALM ms, forged reports or not;
  * and after the faults stop:
  *	- liveness: within SIM_BOUND ms exactly one leader that every live
  *	  voter and the observer agree on (same leader and epoch), holding
@@ -52,7 +58,8 @@
 #define SIM_HOLD 5000 /* ms the agreement must hold */
 #define SIM_PAYLOAD (2 + SIM_MAX_NODES * PROTO_GOSSIP_ENTRY_LEN)
 #define SIM_MAX_WINNERS 4096
-#define SIM_ICMP (-1) /* sim_msg type: port unreachable, no payload */
+#define SIM_ICMP (-1) /* sim_msg type: port unreachable, quoting data */
+#define SIM_CALM (2 * SIM_CLEANUP) /* ms after the faults: no failures */
 
 struct sim_msg {
 	int64_t at;
@@ -60,6 +67,8 @@ struct sim_msg {
 	int from;
 	int to;
 	int type;
+	int qtype; /* SIM_ICMP: the quoted message's type */
+	uint64_t inc; /* the sender's incarnation */
 	size_t len;
 	uint8_t data[SIM_PAYLOAD];
 };
@@ -106,6 +115,9 @@ struct sim {
 	int64_t dmax; /* ms, uniform 1..dmax */
 	double spike; /* chance of +0..1000 ms */
 	double icmp; /* chance a message to a crashed node comes back */
+	int64_t spoof_every; /* ms between forged reports at most, 0: none */
+	int64_t next_spoof;
+	uint64_t spoofs; /* forged reports delivered */
 	struct sim_msg **heap;
 	int nheap;
 	int aheap;
@@ -409,6 +421,8 @@ sim_send(struct sim *s, int f, int to, int type, const struct buf *b)
 		m->from = f;
 		m->to = t;
 		m->type = type;
+		m->qtype = 0;
+		m->inc = s->nodes[f].incarnation;
 		m->len = buf_len(b);
 		memcpy(m->data, buf_data(b), m->len);
 		sim_heap_push(s, m);
@@ -499,6 +513,13 @@ sim_gossip_out(struct sim *s, int i, struct gossip_out *out)
 			    "n%d: no heartbeat from server [%d] - "
 			    "SERVER FAILED",
 			    nd->id, ev->id);
+			if (s->now >= s->fault_end + SIM_CALM &&
+			    s->nodes[ev->id].up)
+				sim_fail(s,
+				    "n%d failed live n%d %lld ms after the "
+				    "faults",
+				    nd->id, ev->id,
+				    (long long)(s->now - s->fault_end));
 			election_node_down(nd->e, ev->id, s->now, &eout);
 			break;
 		case GOSSIP_EV_REMOVED:
@@ -508,12 +529,19 @@ sim_gossip_out(struct sim *s, int i, struct gossip_out *out)
 		}
 		sim_election_out(s, i, &eout);
 	}
-	if (out->nto == 0)
-		return;
 	buf_init(&b);
-	proto_gossip_encode(&b, &out->msg);
-	for (k = 0; k < out->nto; k++)
-		sim_send(s, i, out->to[k], PROTO_GOSSIP, &b);
+	for (k = 0; k < out->nprobe; k++) {
+		buf_reset(&b);
+		proto_probe_encode(&b, out->probe[k].tag);
+		sim_trace(s, 2, "n%d: probe n%d", nd->id, out->probe[k].to);
+		sim_send(s, i, out->probe[k].to, PROTO_PROBE, &b);
+	}
+	if (out->nto != 0) {
+		buf_reset(&b);
+		proto_gossip_encode(&b, &out->msg);
+		for (k = 0; k < out->nto; k++)
+			sim_send(s, i, out->to[k], PROTO_GOSSIP, &b);
+	}
 	buf_free(&b);
 }
 
@@ -619,8 +647,65 @@ sim_icmp(struct sim *s, const struct sim_msg *m)
 	r->from = m->to;
 	r->to = m->from;
 	r->type = SIM_ICMP;
-	r->len = 0;
+	r->qtype = m->type;
+	r->inc = m->inc;
+	r->len = m->len;
+	memcpy(r->data, m->data, m->len);
 	sim_heap_push(s, r);
+}
+
+/*
+ * A port-unreachable report reaches live node index t about node index f,
+ * quoting a message of type qtype that t sent in incarnation inc: what
+ * cluster.c does with it.
+ */
+static void
+sim_report(struct sim *s, int t, int f, int qtype, uint64_t inc,
+    const uint8_t *data, size_t len)
+{
+	struct sim_node *to = &s->nodes[t];
+	struct gossip_out gout;
+	uint64_t tag;
+
+	gossip_out_reset(&gout);
+	if (qtype == PROTO_PROBE && inc == to->incarnation &&
+	    proto_probe_decode(data, len, &tag) == 0 &&
+	    gossip_probe_refused(to->g, s->nodes[f].id, tag, s->now, &gout))
+		sim_trace(s, 2, "n%d: port unreachable at n%d for its probe",
+		    to->id, s->nodes[f].id);
+	else
+		gossip_unreachable(to->g, s->nodes[f].id, s->now, &gout);
+	sim_gossip_out(s, t, &gout);
+}
+
+/* The attacker forges a report: to a live node, about another node. */
+static void
+sim_spoof(struct sim *s)
+{
+	struct buf b;
+	int t, f, tries;
+
+	s->next_spoof = s->now + 1 + sim_below(s, s->spoof_every);
+	for (tries = 0; tries < 8; tries++) {
+		t = (int)sim_below(s, s->n);
+		f = (int)sim_below(s, s->n);
+		if (s->nodes[t].up && t != f)
+			break;
+	}
+	if (!s->nodes[t].up || t == f)
+		return;
+	s->spoofs++;
+	sim_trace(s, 2, "attacker: forged port unreachable at n%d to n%d",
+	    s->nodes[f].id, s->nodes[t].id);
+	buf_init(&b);
+	/*
+	 * Half quote a PROBE with a guessed tag: even a quote that passed
+	 * the MAC check (a replayed PROBE) fails nothing without the tag.
+	 */
+	proto_probe_encode(&b, sim_random(&s->rng) | 1);
+	sim_report(s, t, f, sim_chance(s) < 0.5 ? PROTO_PROBE : PROTO_GOSSIP,
+	    s->nodes[t].incarnation, buf_data(&b), buf_len(&b));
+	buf_free(&b);
 }
 
 static void
@@ -631,6 +716,8 @@ sim_deliver(struct sim *s, struct sim_msg *m)
 	struct gossip_out gout;
 	struct proto_vote v;
 	struct proto_gossip g;
+	struct buf b;
+	uint64_t tag;
 
 	if (m->type == SIM_ICMP) {
 		/* from is the dead node, to the one that sent to it. */
@@ -638,9 +725,8 @@ sim_deliver(struct sim *s, struct sim_msg *m)
 			return;
 		sim_trace(
 		    s, 2, "n%d: port unreachable at n%d", to->id, from->id);
-		gossip_out_reset(&gout);
-		gossip_unreachable(to->g, from->id, s->now, &gout);
-		sim_gossip_out(s, m->to, &gout);
+		sim_report(
+		    s, m->to, m->from, m->qtype, m->inc, m->data, m->len);
 		return;
 	}
 	if (to->group != from->group)
@@ -667,6 +753,18 @@ sim_deliver(struct sim *s, struct sim_msg *m)
 			sim_fail(
 			    s, "n%d refused a VOTE from n%d", to->id, from->id);
 		sim_election_out(s, m->to, &eout);
+	} else if (m->type == PROTO_PROBE || m->type == PROTO_PROBE_ACK) {
+		if (proto_probe_decode(m->data, m->len, &tag) == -1) {
+			sim_fail(s, "PROBE from n%d does not decode", from->id);
+			return;
+		}
+		gossip_heard(to->g, from->id, s->now);
+		if (m->type == PROTO_PROBE) {
+			buf_init(&b);
+			proto_probe_encode(&b, tag);
+			sim_send(s, m->to, from->id, PROTO_PROBE_ACK, &b);
+			buf_free(&b);
+		}
 	} else {
 		if (proto_gossip_decode(m->data, m->len, &g) == -1) {
 			sim_fail(
@@ -788,6 +886,9 @@ sim_init(struct sim *s, uint64_t seed, int nv, int verbose)
 	s->fault_end = 4000 + sim_below(s, 8000);
 	s->next_fault = 300 + sim_below(s, 1000);
 	s->icmp = (double)sim_below(s, 3) / 2; /* never, half, always */
+	/* No attacker, or a forged report every 1..5 or 1..50 ms. */
+	s->spoof_every = (int64_t[]){0, 5, 50}[sim_below(s, 3)];
+	s->next_spoof = s->spoof_every ? 1 + sim_below(s, s->spoof_every) : -1;
 }
 
 static void
@@ -811,7 +912,10 @@ sim_run(struct sim *s)
 	uint64_t steps = 0;
 
 	while (!s->failed) {
-		/* The earliest thing: 0 start, 1 fault, 2 message, 3 timer. */
+		/*
+		 * The earliest thing: 0 start, 1 fault, 2 message, 3 timer,
+		 * 4 forged report.
+		 */
 		t = INT64_MAX;
 		kind = -1;
 		who = -1;
@@ -833,6 +937,10 @@ sim_run(struct sim *s)
 		if (s->nheap > 0 && s->heap[0]->at < t) {
 			t = s->heap[0]->at;
 			kind = 2;
+		}
+		if (s->next_spoof != -1 && s->next_spoof < t) {
+			t = s->next_spoof;
+			kind = 4;
 		}
 		for (i = 0; i < s->n; i++) {
 			if (s->nodes[i].up &&
@@ -880,6 +988,9 @@ sim_run(struct sim *s)
 		}
 		case 3:
 			sim_node_timer(s, who);
+			break;
+		case 4:
+			sim_spoof(s);
 			break;
 		}
 		sim_check(s);
@@ -952,7 +1063,7 @@ main(int argc, char **argv)
 	uint64_t first = 1, nseeds = 1000, seed, one = 0;
 	int i, nodes = 0, verbose = 0, single = 0, tap = 0, failures = 0, nv;
 	int64_t worst = 0;
-	uint64_t groups[10] = {0}, msgs = 0, maxepoch = 0;
+	uint64_t groups[10] = {0}, msgs = 0, maxepoch = 0, spoofs = 0;
 	clock_t c0 = clock();
 
 	for (i = 1; i < argc; i++) {
@@ -1008,6 +1119,7 @@ main(int argc, char **argv)
 				    (unsigned long long)s->maxepoch);
 		}
 		msgs += s->sent;
+		spoofs += s->spoofs;
 		if (s->maxepoch > maxepoch)
 			maxepoch = s->maxepoch;
 		sim_done(s);
@@ -1022,10 +1134,11 @@ main(int argc, char **argv)
 		}
 		printf("# %llu seeds from %llu, %d failed; slowest settled "
 		       "%lld ms after the faults; highest epoch %llu; %llu "
-		       "messages; %.1f s cpu\n",
+		       "messages; %llu forged reports; %.1f s cpu\n",
 		    (unsigned long long)nseeds, (unsigned long long)first,
 		    failures - 0, (long long)worst,
 		    (unsigned long long)maxepoch, (unsigned long long)msgs,
+		    (unsigned long long)spoofs,
 		    (double)(clock() - c0) / CLOCKS_PER_SEC);
 	}
 	printf("1..%d\n", tap);

@@ -249,6 +249,28 @@ t_received_valid(int *types)
 	return good;
 }
 
+/* The tag of the last PROBE_ACK node 1 sent to "node 2" (0: none yet). */
+static uint64_t t_ack_tag;
+
+/* Node 1 answered a PROBE: t_ack_tag is set. */
+static int
+t_acked(struct cluster *c)
+{
+	uint8_t pkt[65536];
+	struct wire_msg m;
+	enum wire_err err;
+	ssize_t n;
+
+	(void)c;
+	while ((n = recv(t_sock, pkt, sizeof pkt, MSG_DONTWAIT)) > 0) {
+		if (wire_decode(pkt, (size_t)n, t_key, 65536, &m, &err) == n &&
+		    m.h.sender == 1 && m.h.type == PROTO_PROBE_ACK &&
+		    proto_probe_decode(m.payload, m.plen, &t_ack_tag) == -1)
+			t_ack_tag = 1; /* malformed: not the tag sent */
+	}
+	return t_ack_tag != 0;
+}
+
 int
 main(void)
 {
@@ -402,6 +424,25 @@ main(void)
 	    "/cluster-info JSON: leader, epoch, every node");
 	buf_free(&info);
 
+	/* A PROBE from 2 is answered at once with its tag. */
+	buf_reset(&p);
+	proto_probe_encode(&p, 0xfeedfacecafef00dULL);
+	t_send(PROTO_PROBE, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	ok(t_until(ev, c, t_acked) && t_ack_tag == 0xfeedfacecafef00dULL,
+	    "a PROBE is answered with a PROBE_ACK echoing its tag");
+	is_int(
+	    t_metric(c, "jdp_cluster_messages_received_total{type=\"PROBE\"}"),
+	    1, "/metrics: 1 PROBE received");
+	is_int(
+	    t_metric(c, "jdp_cluster_messages_sent_total{type=\"PROBE_ACK\"}"),
+	    1, "/metrics: 1 PROBE_ACK sent");
+	buf_reset(&p);
+	proto_probe_encode(&p, 0);
+	t_send(PROTO_PROBE, 2, 5, ++t_seq, &p, t_key, 0, 0);
+	ok(t_until(ev, c, t_drained), "a PROBE with tag 0 arrives");
+	is_int(t_metric(c, "jdp_cluster_dropped_total{reason=\"bad_payload\"}"),
+	    3, "and is dropped: bad_payload");
+
 	/* Node 0 never ran: the kernel refuses every datagram to it. */
 	ok(t_metric(c, "jdp_cluster_unreachable_total{verdict=\"ignored\"}") >
 		0,
@@ -412,8 +453,13 @@ main(void)
 	close(t_sock);
 	ok(t_until(ev, c, t_two_failed),
 	    "leader 2's closed port fails it long before failure-timeout");
+	is_int(
+	    t_metric(c, "jdp_cluster_unreachable_total{verdict=\"suspect\"}"),
+	    1, "/metrics: a report made it a suspect (probed)");
 	is_int(t_metric(c, "jdp_cluster_unreachable_total{verdict=\"failed\"}"),
-	    1, "/metrics: one verdict from port unreachable");
+	    1, "/metrics: the report quoting the probe failed it");
+	ok(t_metric(c, "jdp_cluster_messages_sent_total{type=\"PROBE\"}") >= 1,
+	    "/metrics: the probe was sent");
 	is_int(t_metric(c, "jdp_cluster_failures_total"), 1,
 	    "/metrics: one failure");
 	is_str(cluster_role_name(c), "LOOKING", "1 looks for a new leader");

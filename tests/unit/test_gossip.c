@@ -1,7 +1,7 @@
 /*
  * test_gossip.c: the heartbeat gossip state machine (merge rules, failure
- * and cleanup timing, rejoin, stale data), port-unreachable reports and the
- * GOSSIP codec.
+ * and cleanup timing, rejoin, stale data), port-unreachable reports (a
+ * suspicion and its probe) and the GOSSIP and PROBE codecs.
  */
 #include "config.h"
 
@@ -303,6 +303,19 @@ test_failure(void)
 	gossip_free(g);
 }
 
+/* The probe to id in out, or NULL. */
+static const struct gossip_probe *
+t_probe(const struct gossip_out *out, int id)
+{
+	int i;
+
+	for (i = 0; i < out->nprobe; i++) {
+		if (out->probe[i].to == id)
+			return &out->probe[i];
+	}
+	return NULL;
+}
+
 static void
 test_unreachable(void)
 {
@@ -311,16 +324,19 @@ test_unreachable(void)
 	struct gossip_info info;
 	struct proto_gossip m;
 	const struct gossip_event *ev;
-	struct gossip *g;
+	const struct gossip_probe *pr;
+	struct gossip *g, *g2;
 	int64_t t0 = 10000, t;
+	uint64_t tag;
+	int i;
 
 	g = gossip_new(&c, 0);
 	gossip_out_reset(&out);
 	is_int(gossip_unreachable(g, 5, t0, &out), 0,
-	    "a member never heard of (not started yet) is not failed");
+	    "a member never heard of (not started yet) is not suspected");
 	is_int(gossip_unreachable(g, 3, t0, &out), 0, "nor is self");
 	is_int(gossip_unreachable(g, 42, t0, &out), 0, "nor a non-member");
-	is_int(out.nev, 0, "no event for any of them");
+	ok(out.nev == 0 && out.nprobe == 0, "no event, no probe for any");
 
 	/* 1 gossips to us directly, 2 is known through 1 only. */
 	m = t_msg(1, 5, 20, PROTO_GOSSIP_ALIVE);
@@ -330,38 +346,120 @@ test_unreachable(void)
 	gossip_out_reset(&out);
 	is_int(gossip_unreachable(g, 1, t0 + T_INTERVAL - 1, &out), 0,
 	    "a report within an interval of a frame from the member: ignored");
-	ok(out.nev == 0 && gossip_alive(g, 1), "1 is still alive");
+	ok(out.nprobe == 0 && !gossip_suspect(g, 1), "1 is not a suspect");
 	gossip_heard(g, 1, t0 + 100);
 	is_int(gossip_unreachable(g, 1, t0 + 100 + T_INTERVAL - 1, &out), 0,
 	    "a VOTE frame counts as proof of life too");
+
+	/* A report (forged or not) an interval later: suspect, probed. */
 	t = t0 + 100 + T_INTERVAL;
 	is_int(gossip_unreachable(g, 1, t, &out), 1,
-	    "a report an interval after the last frame fails it at once");
+	    "a report an interval after the last frame makes 1 a suspect");
+	pr = t_probe(&out, 1);
+	ok(pr != NULL && pr->tag != 0 && out.nprobe == 1,
+	    "one probe to 1, with a tag");
+	tag = pr != NULL ? pr->tag : 0;
+	ok(out.nev == 0 && gossip_alive(g, 1) && gossip_suspect(g, 1),
+	    "the report alone fails nothing: 1 is alive and a suspect");
+	gossip_out_reset(&out);
+	is_int(gossip_unreachable(g, 1, t + 1, &out), 0,
+	    "a second report while probing is ignored");
+	is_int(out.nprobe, 0, "and sends no second probe");
+	is_int(gossip_probe_refused(g, 1, tag + 1, t + 1, &out), 0,
+	    "a report quoting another tag (an old probe) fails nothing");
+	is_int(gossip_probe_refused(g, 2, tag, t + 1, &out), 0,
+	    "nor does this tag quoted for another member");
+	ok(out.nev == 0 && gossip_alive(g, 1), "1 is still alive");
+
+	/* Any authenticated frame from the member clears it. */
+	gossip_heard(g, 1, t + 5);
+	ok(!gossip_suspect(g, 1) && gossip_alive(g, 1),
+	    "a frame from 1 (its PROBE_ACK) clears the suspicion");
+	is_int(gossip_probe_refused(g, 1, tag, t + 6, &out), 0,
+	    "the cleared probe's quote no longer fails it");
+	gossip_out_reset(&out);
+	gossip_tick(g, t + 2 * T_INTERVAL, &out);
+	ok(t_ev(&out, GOSSIP_EV_FAILED) == NULL && out.nprobe == 0 &&
+		gossip_alive(g, 1),
+	    "no failure and no probe at the old deadline");
+
+	/* Spoofed reports, again and again: answered, never failed. */
+	t = t0 + 1000;
+	for (i = 0; i < 20; i++, t += T_INTERVAL + 10) {
+		gossip_out_reset(&out);
+		gossip_unreachable(g, 1, t, &out);
+		if (t_probe(&out, 1) == NULL)
+			break;
+		gossip_heard(g, 1, t + 3);
+		gossip_tick(g, t + 2 * T_INTERVAL, &out);
+		if (t_ev(&out, GOSSIP_EV_FAILED) != NULL)
+			break;
+		m = t_msg(1, 5, 21 + (uint64_t)i, PROTO_GOSSIP_ALIVE);
+		gossip_handle(g, 1, &m, t + 4, &out);
+	}
+	ok(gossip_alive(g, 1) && !gossip_suspect(g, 1),
+	    "20 spoofed reports, each probed and answered: 1 stays alive");
+
+	/* No answer: probed again after an interval, failed at the deadline. */
+	t += 1000;
+	gossip_out_reset(&out);
+	is_int(gossip_unreachable(g, 1, t, &out), 1, "suspect again");
+	gossip_out_reset(&out);
+	gossip_tick(g, t + T_INTERVAL - 1, &out);
+	ok(out.nprobe == 0 && out.nev == 0, "nothing 1 ms before an interval");
+	gossip_tick(g, t + T_INTERVAL, &out);
+	ok(t_probe(&out, 1) != NULL && out.nev == 0,
+	    "a second probe after an interval, no failure yet");
+	gossip_out_reset(&out);
+	gossip_tick(g, t + 2 * T_INTERVAL - 1, &out);
+	ok(out.nev == 0 && gossip_alive(g, 1),
+	    "alive 1 ms before the probe deadline");
+	is_int(gossip_next_timeout(g), t + 2 * T_INTERVAL,
+	    "a timer is due at the deadline");
+	gossip_tick(g, t + 2 * T_INTERVAL, &out);
 	ev = t_ev(&out, GOSSIP_EV_FAILED);
 	ok(ev != NULL && ev->id == 1 && ev->incarnation == 5 &&
 		!gossip_alive(g, 1) && gossip_get(g, 1, &info) == 0 &&
 		info.status == GOSSIP_FAILED,
-	    "event FAILED, status FAILED, long before failure-timeout");
+	    "no proof of life for two intervals: FAILED, long before "
+	    "failure-timeout");
 	gossip_out_reset(&out);
-	is_int(gossip_unreachable(g, 1, t + 1, &out), 0,
-	    "a failed member is not failed again");
-	is_int(out.nev, 0, "no second event");
+	is_int(gossip_unreachable(g, 1, t + 2 * T_INTERVAL + 1, &out), 0,
+	    "a failed member is not suspected again");
+	ok(out.nev == 0 && out.nprobe == 0, "no event, no probe");
 
-	/* Third-party knowledge: the JOINED time is the proof of life. */
-	is_int(gossip_unreachable(g, 2, t0 + T_INTERVAL, &out), 1,
-	    "a member known through a third party fails an interval later");
+	/* A report quoting the current probe: its port is closed. */
+	g2 = gossip_new(&c, 0);
+	m = t_msg(2, 7, 9, PROTO_GOSSIP_ALIVE);
+	gossip_handle(g2, 1, &m, t0, &out);
+	t = t0 + T_INTERVAL;
 	gossip_out_reset(&out);
-	gossip_tick(g, t0 + T_FAILURE, &out);
+	is_int(gossip_unreachable(g2, 2, t, &out), 1,
+	    "2, known through a third party, is a suspect an interval later");
+	pr = t_probe(&out, 2);
+	tag = pr != NULL ? pr->tag : 0;
+	gossip_out_reset(&out);
+	is_int(gossip_probe_refused(g2, 2, tag, t + 1, &out), 1,
+	    "a report quoting the probe fails it at once");
+	ev = t_ev(&out, GOSSIP_EV_FAILED);
+	ok(ev != NULL && ev->id == 2 && !gossip_alive(g2, 2) &&
+		!gossip_suspect(g2, 2),
+	    "event FAILED, 1 ms after the report");
+	gossip_out_reset(&out);
+	is_int(gossip_probe_refused(g2, 2, tag, t + 2, &out), 0,
+	    "the same quote again fails nothing more");
+	gossip_tick(g2, t0 + T_FAILURE, &out);
 	ok(t_ev(&out, GOSSIP_EV_FAILED) == NULL,
-	    "the failure timeout fails neither again");
-	gossip_tick(g, t0 + T_CLEANUP, &out);
+	    "the failure timeout does not fail it again");
+	gossip_tick(g2, t0 + T_CLEANUP, &out);
 	ev = t_ev(&out, GOSSIP_EV_REMOVED);
-	ok(ev != NULL && ev->id == 1,
+	ok(ev != NULL && ev->id == 2,
 	    "cleanup still counts from the last rise");
+	gossip_free(g2);
 
 	/* A quick restart: the report about the old process comes late. */
 	gossip_out_reset(&out);
-	t = t0 + 6000;
+	t = t0 + 9000;
 	m = t_msg(2, 8, 1, PROTO_GOSSIP_ALIVE);
 	gossip_handle(g, 4, &m, t, &out);
 	ok(t_ev(&out, GOSSIP_EV_REJOINED) != NULL && gossip_alive(g, 2),
@@ -369,8 +467,42 @@ test_unreachable(void)
 	gossip_out_reset(&out);
 	is_int(gossip_unreachable(g, 2, t + T_INTERVAL - 1, &out), 0,
 	    "a stale report right after the new incarnation is ignored");
-	ok(out.nev == 0 && gossip_alive(g, 2), "the new process stays alive");
+	ok(out.nev == 0 && out.nprobe == 0 && gossip_alive(g, 2),
+	    "the new process stays alive, unprobed");
 	gossip_free(g);
+}
+
+static void
+test_probe_codec(void)
+{
+	struct buf b;
+	uint64_t tag = 0;
+	uint8_t *p;
+	size_t i;
+
+	buf_init(&b);
+	proto_probe_encode(&b, 0x0102030405060708ULL);
+	p = buf_data(&b);
+	ok(buf_len(&b) == PROTO_PROBE_LEN && p[0] == 1 && p[7] == 8,
+	    "PROBE payload: the tag, 8 bytes big-endian");
+	ok(proto_probe_decode(p, buf_len(&b), &tag) == 0 &&
+		tag == 0x0102030405060708ULL,
+	    "PROBE round trip");
+	for (i = 0; i < buf_len(&b); i++) {
+		if (proto_probe_decode(p, i, &tag) != -1)
+			break;
+	}
+	is_int((int)i, PROTO_PROBE_LEN, "every truncation is rejected");
+	buf_add(&b, "x", 1);
+	is_int(proto_probe_decode(buf_data(&b), buf_len(&b), &tag), -1,
+	    "a trailing byte is rejected");
+	buf_reset(&b);
+	proto_probe_encode(&b, 0);
+	is_int(proto_probe_decode(buf_data(&b), buf_len(&b), &tag), -1,
+	    "tag 0 is rejected");
+	is_str(proto_type_name(PROTO_PROBE), "PROBE", "name PROBE");
+	is_str(proto_type_name(PROTO_PROBE_ACK), "PROBE_ACK", "name PROBE_ACK");
+	buf_free(&b);
 }
 
 static void
@@ -438,5 +570,6 @@ main(void)
 	test_failure();
 	test_unreachable();
 	test_codec();
+	test_probe_codec();
 	return tap_done();
 }
