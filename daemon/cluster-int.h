@@ -12,6 +12,8 @@
 #include "conf.h"
 #include "wire.h"
 
+struct election_accepted;
+
 struct election;
 struct gossip;
 
@@ -105,5 +107,9 @@ struct cluster {
 
 /* The metrics label of a drop reason (enum wire_err or cluster_drop). */
 const char *cluster_drop_name(int);
+/* Read the accepted pair from state-dir (or, once, from log-dir) into acc. */
+void cluster_state_load(struct cluster *, struct election_accepted *);
+/* Write the accepted pair; 0, or -1 (logged, counted: the node must not vote). */
+int cluster_state_save(struct cluster *, int, uint64_t);
 
 #endif
