@@ -272,7 +272,8 @@ public final class CompileServer {
 	/*
 	 * Compile several files (a COMPILE_FILES request): int release (0:
 	 * javac's default), int length and the main class ("" = infer), int
-	 * count, then per file int length and name, int length and content.
+	 * count, then per file int length and name, int length and content
+ * (an empty name: named after its public class, as one source is).
 	 * The entry is the named class, or the one public top-level class
 	 * with main(String[]) or run(); none or several: a compile error
 	 * naming the candidates.
@@ -292,6 +293,12 @@ public final class CompileServer {
 			byte[] content = bytes(in);
 			String stem = name.endsWith(".java") ?
 			    name.substring(0, name.length() - 5) : name;
+			if (name.isEmpty()) {
+				/* A source given without a name (gateway). */
+				SourceInfo info = SourceInfo.scan(decode(
+				    content, CodingErrorAction.REPLACE));
+				stem = info.name != null ? info.name : "Main";
+			}
 			String bad = checkUtf8(content, stem);
 			if (bad != null)
 				return new Answer(COMPILE_ERROR, bad);
