@@ -103,6 +103,7 @@ static const struct conf_directive conf_directives[] = {
     {"job-mode", CONF_T_JOBMODE, CONF_OFF(job_mode), 0, 0},
     {"cache-size", CONF_T_SIZE, CONF_OFF(cache_size), 0, 1024 * CONF_GIB},
     {"max-body", CONF_T_SIZE, CONF_OFF(max_body), CONF_KIB, CONF_MAX_BODY_MAX},
+    {"max-files", CONF_T_INT, CONF_OFF(max_files), 1, PROTO_WORK_FILES_MAX},
     {"request-wait", CONF_T_DURATION, CONF_OFF(request_wait), 0,
 	3600 * CONF_SEC},
     {"queue-max", CONF_T_INT, CONF_OFF(queue_max), 1, 1048576},
@@ -538,6 +539,7 @@ conf_set_defaults(struct conf *conf)
 	conf->max_body = 16 * CONF_MIB;
 	conf->request_wait = 30 * CONF_SEC;
 	conf->queue_max = 1024;
+	conf->max_files = 64;
 	conf->inflight_max = 256 * CONF_MIB;
 	conf->client_timeout = 30 * CONF_SEC;
 

@@ -75,6 +75,7 @@ struct conf {
 	/* Gateway. */
 	uint64_t cache_size; /* bytes */
 	uint64_t max_body; /* bytes */
+	int max_files; /* files one /v1/run job may have */
 	int64_t request_wait; /* ms to hold without a leader */
 	int queue_max; /* requests waiting or running */
 	uint64_t inflight_max; /* bytes of requests and results held */

@@ -133,6 +133,64 @@ proto_work_encode(struct buf *b, const struct proto_work *w)
 	wire_put_u32(b, w->timeout_ms);
 	wire_put_bytes(b, w->stdin_data, w->stdin_len);
 	wire_put_bytes(b, w->source, w->source_len);
+	if (!(w->flags & PROTO_WORK_FILES))
+		return;
+	wire_put_bytes(b, w->main, w->main_len);
+	wire_put_u32(b, w->release);
+	wire_put_u32(b, w->nargs);
+	buf_add(b, w->args, w->args_len);
+	wire_put_u32(b, w->nfiles);
+	buf_add(b, w->files, w->files_len);
+}
+
+void
+proto_work_encode_files(struct buf *b, const uint8_t *main, size_t main_len,
+    uint32_t release, uint32_t nargs, const uint8_t *const *args,
+    const size_t *args_len, uint32_t nfiles, const uint8_t *const *files,
+    const size_t *files_len)
+{
+	uint32_t i;
+
+	wire_put_bytes(b, main, main_len);
+	wire_put_u32(b, release);
+	wire_put_u32(b, nargs);
+	for (i = 0; i < nargs; i++)
+		wire_put_bytes(b, args[i], args_len[i]);
+	wire_put_u32(b, nfiles);
+	for (i = 0; i < 2 * nfiles; i++)
+		wire_put_bytes(b, files[i], files_len[i]);
+}
+
+int
+proto_work_next(const uint8_t **p, size_t *left, const uint8_t **s, size_t *n)
+{
+	struct wire_rd rd;
+
+	wire_rd_init(&rd, *p, *left);
+	if (*left == 0 || wire_get_bytes(&rd, s, n) == -1)
+		return -1;
+	*p += *left - wire_rd_left(&rd);
+	*left = wire_rd_left(&rd);
+	return 0;
+}
+
+/* A list of n strings at the reader: its span, or -1. */
+static int
+proto_work_list(
+    struct wire_rd *rd, uint32_t n, const uint8_t **list, size_t *list_len)
+{
+	const uint8_t *s;
+	size_t before, len;
+	uint32_t i;
+
+	before = wire_rd_left(rd);
+	*list = rd->p + rd->off;
+	for (i = 0; i < n; i++) {
+		if (wire_get_bytes(rd, &s, &len) == -1)
+			return -1;
+	}
+	*list_len = before - wire_rd_left(rd);
+	return 0;
 }
 
 int
@@ -144,10 +202,32 @@ proto_work_decode(const uint8_t *p, size_t len, struct proto_work *w)
 	wire_get_u8(&rd, &w->flags);
 	wire_get_u32(&rd, &w->timeout_ms);
 	wire_get_bytes(&rd, &w->stdin_data, &w->stdin_len);
-	if (wire_get_bytes(&rd, &w->source, &w->source_len) == -1 ||
-	    wire_rd_left(&rd) != 0)
+	if (wire_get_bytes(&rd, &w->source, &w->source_len) == -1)
 		return -1;
-	if (w->flags & ~PROTO_WORK_STDIN)
+	w->main = NULL;
+	w->main_len = 0;
+	w->release = w->nargs = w->nfiles = 0;
+	w->args = w->files = NULL;
+	w->args_len = w->files_len = 0;
+	if (w->flags & PROTO_WORK_FILES) {
+		wire_get_bytes(&rd, &w->main, &w->main_len);
+		wire_get_u32(&rd, &w->release);
+		if (wire_get_u32(&rd, &w->nargs) == -1 ||
+		    w->nargs > PROTO_WORK_ARGS_MAX ||
+		    proto_work_list(&rd, w->nargs, &w->args, &w->args_len) ==
+			-1)
+			return -1;
+		if (wire_get_u32(&rd, &w->nfiles) == -1 || w->nfiles == 0 ||
+		    w->nfiles > PROTO_WORK_FILES_MAX ||
+		    proto_work_list(
+			&rd, 2 * w->nfiles, &w->files, &w->files_len) == -1)
+			return -1;
+		if (w->source_len != 0)
+			return -1;
+	}
+	if (wire_rd_left(&rd) != 0)
+		return -1;
+	if (w->flags & ~(PROTO_WORK_STDIN | PROTO_WORK_FILES))
 		return -1;
 	if (!(w->flags & PROTO_WORK_STDIN) && w->stdin_len != 0)
 		return -1;

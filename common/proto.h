@@ -10,6 +10,9 @@
  *		PROTO_RESULT_F_TRANSIENT, added before the first release).
  *		PROBE and PROBE_ACK (17, 18) added later in version 1: new
  *		types, no layout changed; older nodes drop them as unknown.
+ *		WORK's flag PROTO_WORK_FILES (0x02) added later in version 1:
+ *		its fields follow the old ones, so a WORK without it is laid
+ *		out as before; an older node drops one with it (unknown flag).
  *
  * Types are numbered in blocks:
  *	1-15	election (UDP)
@@ -153,10 +156,19 @@ int proto_probe_decode(const uint8_t *, size_t, uint64_t *);
  * WORK payload, a job (gateway->leader, leader->follower):
  *
  *	offset	size	field
- *	0	1	flags		PROTO_WORK_STDIN: stdin is given
+ *	0	1	flags		PROTO_WORK_STDIN: stdin is given;
+ *					PROTO_WORK_FILES: the fields below
  *	1	4	timeout_ms	wall-clock limit, 0 = the follower's job-timeout
  *	5	4+n	stdin		bytes (empty unless PROTO_WORK_STDIN)
- *	.	4+n	source		the Java source
+ *	.	4+n	source		the Java source (empty with PROTO_WORK_FILES)
+ *   with PROTO_WORK_FILES only:
+ *	.	4+n	main		entry class, "" = inferred
+ *	.	4	release		javac --release N, 0 = the default
+ *	.	4	nargs		at most PROTO_WORK_ARGS_MAX
+ *	.	(4+n)*	args		nargs strings for main(String[])
+ *	.	4	nfiles		1 to PROTO_WORK_FILES_MAX
+ *	.	(4+n	name		"util/Helper.java"
+ *	.	 4+n)*	content		its source
  *
  * RESULT payload, a finished job (follower->leader, leader->gateway):
  *
@@ -185,7 +197,11 @@ int proto_probe_decode(const uint8_t *, size_t, uint64_t *);
  */
 #define PROTO_REQID_GATEWAY(id) ((int)((id) >> 48))
 #define PROTO_WORK_STDIN 0x01
+#define PROTO_WORK_FILES 0x02
 #define PROTO_WORK_MIN_LEN 13
+/* Most args and files one WORK may carry (max-files is at most this). */
+#define PROTO_WORK_ARGS_MAX 4096
+#define PROTO_WORK_FILES_MAX 4096
 #define PROTO_RESULT_MIN_LEN 23
 /* Most ids one LAST_WORK_REPLY list may carry. */
 #define PROTO_LAST_WORK_MAX (1u << 20)
@@ -222,6 +238,17 @@ struct proto_work {
 	size_t stdin_len;
 	const uint8_t *source;
 	size_t source_len;
+	/* With PROTO_WORK_FILES: */
+	const uint8_t *main; /* "" = inferred */
+	size_t main_len;
+	uint32_t release; /* 0 = javac's default */
+	uint32_t nargs;
+	const uint8_t *args; /* nargs encoded strings: proto_work_next */
+	size_t args_len;
+	uint32_t nfiles;
+	const uint8_t
+	    *files; /* nfiles (name, content) pairs: proto_work_next */
+	size_t files_len;
 };
 
 struct proto_result {
@@ -249,9 +276,25 @@ struct proto_last_work {
 void proto_work_encode(struct buf *, const struct proto_work *);
 /*
  * Decode a WORK payload: 0, or -1 if it is truncated, has trailing bytes,
- * unknown flags, or stdin without PROTO_WORK_STDIN.
+ * unknown flags, stdin without PROTO_WORK_STDIN, or with PROTO_WORK_FILES
+ * a source, no files, or more args or files than the caps.
  */
 int proto_work_decode(const uint8_t *, size_t, struct proto_work *);
+/*
+ * Take the next string of a decoded args or files list: *p and *left
+ * advance past it, *s and *n span it. 0, or -1 at the end. A files list
+ * is its names and contents in turn.
+ */
+int proto_work_next(const uint8_t **, size_t *, const uint8_t **, size_t *);
+/*
+ * Append the files part of a WORK (after proto_work_encode's flags ...
+ * source, PROTO_WORK_FILES set): main, release, the args and the files
+ * as arrays of spans; proto_work_encode calls it when args and files are
+ * already encoded lists (a decoded WORK).
+ */
+void proto_work_encode_files(struct buf *, const uint8_t *, size_t, uint32_t,
+    uint32_t, const uint8_t *const *, const size_t *, uint32_t,
+    const uint8_t *const *, const size_t *);
 /* Append a RESULT payload. */
 void proto_result_encode(struct buf *, const struct proto_result *);
 /*

@@ -29,6 +29,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "proto.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 #define GW_BAD_CTYPE "Content-Type must be \"text/x-java-source\""
@@ -236,16 +237,215 @@ gateway_api_classic(struct gateway *g, struct httpd_conn *c,
 	gateway_api_submit(g, c, GW_CLASSIC, &pw);
 }
 
-/* POST /v1/run: {"source": "...", "stdin": "...", "timeout": seconds}. */
+/* The fields of a /v1/run body (docs/WORK.md); any other is a 400. */
+static const char *const gateway_api_v1_fields[] = {
+    "source", "files", "main", "args", "release", "stdin", "timeout", NULL};
+
+/* The most bytes of one file name or main class name. */
+#define GW_NAME_MAX 1024
+
+/*
+ * Why a file name is refused (written to why, size n), or NULL: it must
+ * be a relative path of non-empty components, none "." or "..", without
+ * control characters or backslashes, ending in ".java".
+ */
+static const char *
+gateway_api_file_name_bad(const char *name, size_t len, char *why, size_t n)
+{
+	const char *p, *end = name + len, *c;
+	size_t i;
+
+	if (len == 0)
+		return "a file name is empty";
+	if (len > GW_NAME_MAX) {
+		snprintf(
+		    why, n, "a file name is longer than %d bytes", GW_NAME_MAX);
+		return why;
+	}
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f ||
+		    name[i] == '\\') {
+			snprintf(why, n,
+			    "file name \"%.*s\" holds a control character "
+			    "or a backslash",
+			    (int)len, name);
+			return why;
+		}
+	}
+	if (name[0] == '/') {
+		snprintf(
+		    why, n, "file name \"%.*s\" is absolute", (int)len, name);
+		return why;
+	}
+	for (p = name; p < end; p = c + 1) {
+		if ((c = memchr(p, '/', (size_t)(end - p))) == NULL)
+			c = end;
+		if (c - p == 2 && p[0] == '.' && p[1] == '.') {
+			snprintf(why, n, "file name \"%.*s\" holds \"..\"",
+			    (int)len, name);
+			return why;
+		}
+		if (c == p || (c - p == 1 && p[0] == '.')) {
+			snprintf(why, n,
+			    "file name \"%.*s\" has an empty or \".\" "
+			    "component",
+			    (int)len, name);
+			return why;
+		}
+	}
+	if (len < 6 || memcmp(end - 5, ".java", 5) != 0 || end[-6] == '/') {
+		snprintf(why, n,
+		    "file name \"%.*s\" does not end in .java (only Java "
+		    "sources are accepted)",
+		    (int)len, name);
+		return why;
+	}
+	return NULL;
+}
+
+/* A /v1/run body's files, args and the rest, as the WORK carries them. */
+struct gateway_api_job {
+	const uint8_t **f; /* name, content, ... */
+	size_t *fl;
+	uint32_t nfiles;
+	const uint8_t **a;
+	size_t *al;
+	uint32_t nargs;
+	const uint8_t *main;
+	size_t main_len;
+	uint32_t release;
+	int files; /* PROTO_WORK_FILES */
+};
+
+/* "files": an array of {"name", "content"}; NULL or why it is refused. */
+static const char *
+gateway_api_v1_files(struct gateway *g, struct json_object *v,
+    struct gateway_api_job *j, char *why, size_t n)
+{
+	struct json_object *o, *name, *content;
+	size_t i, k, count;
+	const char *bad;
+
+	if (!json_object_is_type(v, json_type_array) ||
+	    (count = json_object_array_length(v)) == 0)
+		return "\"files\" must be a non-empty array of "
+		       "{\"name\", \"content\"}";
+	if (count > (size_t)g->conf->max_files) {
+		snprintf(why, n, "too many files: %zu (max-files is %d)", count,
+		    g->conf->max_files);
+		return why;
+	}
+	j->f = xcalloc(2 * count, sizeof *j->f);
+	j->fl = xcalloc(2 * count, sizeof *j->fl);
+	for (i = 0; i < count; i++) {
+		o = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, "name", &name) ||
+		    !json_object_is_type(name, json_type_string) ||
+		    !json_object_object_get_ex(o, "content", &content) ||
+		    !json_object_is_type(content, json_type_string) ||
+		    json_object_object_length(o) != 2) {
+			snprintf(why, n,
+			    "files[%zu] must be {\"name\": string, "
+			    "\"content\": string} and nothing else",
+			    i);
+			return why;
+		}
+		j->f[2 * i] = (const uint8_t *)json_object_get_string(name);
+		j->fl[2 * i] = (size_t)json_object_get_string_len(name);
+		j->f[2 * i + 1] =
+		    (const uint8_t *)json_object_get_string(content);
+		j->fl[2 * i + 1] = (size_t)json_object_get_string_len(content);
+		if ((bad = gateway_api_file_name_bad((const char *)j->f[2 * i],
+			 j->fl[2 * i], why, n)) != NULL)
+			return bad;
+		for (k = 0; k < i; k++) {
+			if (j->fl[2 * k] == j->fl[2 * i] &&
+			    memcmp(j->f[2 * k], j->f[2 * i], j->fl[2 * i]) ==
+				0) {
+				snprintf(why, n, "two files named \"%.*s\"",
+				    (int)j->fl[2 * i],
+				    (const char *)j->f[2 * i]);
+				return why;
+			}
+		}
+	}
+	j->nfiles = (uint32_t)count;
+	return NULL;
+}
+
+/* "main", "args" and "release"; NULL or why they are refused. */
+static const char *
+gateway_api_v1_entry(
+    struct json_object *root, struct gateway_api_job *j, char *why, size_t n)
+{
+	struct json_object *v, *a;
+	size_t i, count;
+	int64_t rel;
+
+	if (json_object_object_get_ex(root, "main", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0 ||
+		    json_object_get_string_len(v) > GW_NAME_MAX)
+			return "\"main\" must be a class name such as "
+			       "\"app.Main\"";
+		j->main = (const uint8_t *)json_object_get_string(v);
+		j->main_len = (size_t)json_object_get_string_len(v);
+		j->files = 1;
+	}
+	if (json_object_object_get_ex(root, "args", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_array))
+			return "\"args\" must be an array of strings";
+		if ((count = json_object_array_length(v)) >
+		    PROTO_WORK_ARGS_MAX) {
+			snprintf(why, n, "too many args: %zu (at most %d)",
+			    count, PROTO_WORK_ARGS_MAX);
+			return why;
+		}
+		j->a = xcalloc(count + 1, sizeof *j->a);
+		j->al = xcalloc(count + 1, sizeof *j->al);
+		for (i = 0; i < count; i++) {
+			a = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(a, json_type_string))
+				return "\"args\" must be an array of strings";
+			j->a[i] = (const uint8_t *)json_object_get_string(a);
+			j->al[i] = (size_t)json_object_get_string_len(a);
+		}
+		j->nargs = (uint32_t)count;
+		j->files = 1;
+	}
+	if (json_object_object_get_ex(root, "release", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    (rel = json_object_get_int64(v)) < 1 || rel > 65535)
+			return "\"release\" must be a positive integer "
+			       "(javac --release N)";
+		j->release = (uint32_t)rel;
+		j->files = 1;
+	}
+	return NULL;
+}
+
+/*
+ * POST /v1/run: {"source": "..." or "files": [...], "main", "args",
+ * "release", "stdin", "timeout"} (docs/WORK.md).
+ */
 static void
 gateway_api_v1(struct gateway *g, struct httpd_conn *c,
     const struct http_request *req, const uint8_t *body, size_t len)
 {
+	static const uint8_t empty[1];
 	struct json_tokener *tok;
-	struct json_object *root = NULL, *v;
+	struct json_object *root = NULL, *v, *files = NULL;
+	struct gateway_api_job j;
 	struct proto_work pw;
 	const char *why = NULL;
+	char text[1400];
+	struct buf work;
 	double t;
+	int i;
 
 	g->requests[GW_V1]++;
 	if (!http_method_is(req, "POST")) {
@@ -255,6 +455,7 @@ gateway_api_v1(struct gateway *g, struct httpd_conn *c,
 		return;
 	}
 	memset(&pw, 0, sizeof pw);
+	memset(&j, 0, sizeof j);
 	tok = json_tokener_new();
 	if (len > 0 && len <= INT32_MAX)
 		root = json_tokener_parse_ex(tok, (const char *)body, (int)len);
@@ -262,13 +463,46 @@ gateway_api_v1(struct gateway *g, struct httpd_conn *c,
 		why = "body must be one JSON object";
 	else if (!json_object_is_type(root, json_type_object))
 		why = "body must be a JSON object";
-	else if (!json_object_object_get_ex(root, "source", &v) ||
-	    !json_object_is_type(v, json_type_string))
-		why = "\"source\" (a string) is required";
 	else {
-		pw.source = (const uint8_t *)json_object_get_string(v);
-		pw.source_len = (size_t)json_object_get_string_len(v);
+		json_object_object_foreach(root, key, val)
+		{
+			(void)val;
+			for (i = 0; gateway_api_v1_fields[i] != NULL; i++) {
+				if (strcmp(key, gateway_api_v1_fields[i]) == 0)
+					break;
+			}
+			if (gateway_api_v1_fields[i] == NULL && why == NULL) {
+				snprintf(text, sizeof text,
+				    "unknown field \"%.64s\" (known: source, "
+				    "files, main, args, release, stdin, "
+				    "timeout)",
+				    key);
+				why = text;
+			}
+		}
 	}
+	if (why == NULL) {
+		if (json_object_object_get_ex(root, "files", &files) &&
+		    json_object_is_type(files, json_type_null))
+			files = NULL;
+		if (json_object_object_get_ex(root, "source", &v) &&
+		    json_object_is_type(v, json_type_null))
+			v = NULL;
+		if (v != NULL && files != NULL)
+			why = "give \"source\" or \"files\", not both";
+		else if (files != NULL)
+			why = gateway_api_v1_files(
+			    g, files, &j, text, sizeof text);
+		else if (v == NULL || !json_object_is_type(v, json_type_string))
+			why = "\"source\" (a string) or \"files\" (an array) "
+			      "is required";
+		else {
+			pw.source = (const uint8_t *)json_object_get_string(v);
+			pw.source_len = (size_t)json_object_get_string_len(v);
+		}
+	}
+	if (why == NULL)
+		why = gateway_api_v1_entry(root, &j, text, sizeof text);
 	if (why == NULL && json_object_object_get_ex(root, "stdin", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_string))
@@ -293,11 +527,46 @@ gateway_api_v1(struct gateway *g, struct httpd_conn *c,
 			    t < 0.001 ? 1 : (uint32_t)(t * 1000 + 0.5);
 		/* At or above job-timeout: the follower's own limit (0). */
 	}
+	if (why == NULL && (files != NULL || j.files)) {
+		if (files == NULL) {
+			/*
+			 * A source with main, args or release: one file
+			 * without a name, which the compile server names
+			 * after its public class.
+			 */
+			j.f = xcalloc(2, sizeof *j.f);
+			j.fl = xcalloc(2, sizeof *j.fl);
+			j.f[0] = empty;
+			j.f[1] = pw.source;
+			j.fl[1] = pw.source_len;
+			j.nfiles = 1;
+			pw.source = NULL;
+			pw.source_len = 0;
+		}
+		pw.flags |= PROTO_WORK_FILES;
+		buf_init(&work);
+		wire_put_u8(&work, pw.flags);
+		wire_put_u32(&work, pw.timeout_ms);
+		wire_put_bytes(&work, pw.stdin_data, pw.stdin_len);
+		wire_put_bytes(&work, NULL, 0);
+		proto_work_encode_files(&work, j.main, j.main_len, j.release,
+		    j.nargs, j.a, j.al, j.nfiles, j.f, j.fl);
+		if (proto_work_decode(buf_data(&work), buf_len(&work), &pw) ==
+		    -1)
+			why = "the job cannot be encoded";
+		else
+			gateway_api_submit(g, c, GW_V1, &pw);
+		buf_free(&work);
+	} else if (why == NULL)
+		gateway_api_submit(g, c, GW_V1, &pw);
 	if (why != NULL) {
 		g->bad_requests++;
 		gateway_api_reply_json_error(c, 400, why, NULL);
-	} else
-		gateway_api_submit(g, c, GW_V1, &pw);
+	}
+	free(j.f);
+	free(j.fl);
+	free(j.a);
+	free(j.al);
 	if (root != NULL)
 		json_object_put(root);
 	json_tokener_free(tok);

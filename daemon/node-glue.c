@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
@@ -15,6 +16,7 @@
 #include "proto.h"
 #include "runner.h"
 #include "work.h"
+#include "xmalloc.h"
 
 /* The runner finished a job: its result in protocol form to work. */
 static void
@@ -36,13 +38,51 @@ node_glue_done(const struct runner_result *rr, void *job)
 	work_job_done(job, &r);
 }
 
+/* A decoded WORK list as n runner_str (caller frees). */
+static struct runner_str *
+node_glue_list(const uint8_t *p, size_t left, size_t n)
+{
+	struct runner_str *v;
+	const uint8_t *s;
+	size_t i, len;
+
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n && proto_work_next(&p, &left, &s, &len) == 0; i++) {
+		v[i].p = (const char *)s;
+		v[i].len = len;
+	}
+	return v;
+}
+
 static uint64_t
 node_glue_run(void *runner, const struct proto_work *pw, struct work_job *job)
 {
+	struct runner_spec spec;
+	struct runner_str *files, *args;
+	uint64_t id;
+
 	/* The runner caps timeout_ms at its job-timeout; 0 means that. */
-	return runner_submit(runner, (const char *)pw->source, pw->source_len,
-	    (const char *)pw->stdin_data, pw->stdin_len, pw->timeout_ms,
-	    node_glue_done, job);
+	if (!(pw->flags & PROTO_WORK_FILES))
+		return runner_submit(runner, (const char *)pw->source,
+		    pw->source_len, (const char *)pw->stdin_data, pw->stdin_len,
+		    pw->timeout_ms, node_glue_done, job);
+	memset(&spec, 0, sizeof spec);
+	files = node_glue_list(pw->files, pw->files_len, 2 * pw->nfiles);
+	args = node_glue_list(pw->args, pw->args_len, pw->nargs);
+	spec.files = files;
+	spec.nfiles = pw->nfiles;
+	spec.main.p = (const char *)pw->main;
+	spec.main.len = pw->main_len;
+	spec.args = args;
+	spec.nargs = pw->nargs;
+	spec.release = pw->release;
+	spec.in = (const char *)pw->stdin_data;
+	spec.in_len = pw->stdin_len;
+	spec.timeout_ms = pw->timeout_ms;
+	id = runner_submit_spec(runner, &spec, node_glue_done, job);
+	free(files);
+	free(args);
+	return id;
 }
 
 static void

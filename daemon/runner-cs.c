@@ -229,8 +229,7 @@ runner_compile_next(struct runner *r)
 	job->t_compile = ev_now(r->ev);
 	r->compiling = job;
 	r->cs_busy = runner_cs_id(r);
-	runner_cs_send(
-	    r, RUNNER_REQ_COMPILE, r->cs_busy, job->src, job->len, NULL, 0);
+	runner_cs_send(r, job->req, r->cs_busy, job->src, job->len, NULL, 0);
 	free(job->src);
 	job->src = NULL;
 	/* Its own compile is bounded apart: by what is left of its limit. */
@@ -307,10 +306,15 @@ runner_cs_parse(struct runner *r, struct runner_proc *p)
 			if (job != NULL) {
 				job->t_compiled = ev_now(r->ev);
 				if (rec.kind == RUNNER_CS_OK) {
-					wire_put_u32(
-					    &job->payload, (uint32_t)rec.len);
+					/* The classes, then the args. */
+					wire_put_u32(&job->payload,
+					    (uint32_t)(rec.len +
+						buf_len(&job->args)));
 					buf_add(&job->payload, rec.data,
 					    (size_t)rec.len);
+					buf_add(&job->payload,
+					    buf_data(&job->args),
+					    buf_len(&job->args));
 					job->state = RUNNER_JOB_RUN_QUEUE;
 					TAILQ_INSERT_TAIL(
 					    &r->run_q, job, entry);

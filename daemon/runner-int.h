@@ -62,6 +62,7 @@ struct runner_record {
 #define RUNNER_REQ_COMPILE 0
 #define RUNNER_REQ_RUN 1 /* trusted */
 #define RUNNER_REQ_STOP 2 /* trusted */
+#define RUNNER_REQ_COMPILE_FILES 3
 
 enum runner_proc_state {
 	RUNNER_PROC_STARTING,
@@ -129,8 +130,10 @@ struct runner_job {
 	uint64_t id;
 	struct runner *r;
 	enum runner_job_state state;
-	char *src;
+	char *src; /* the compile request's payload */
 	size_t len;
+	int req; /* RUNNER_REQ_COMPILE or RUNNER_REQ_COMPILE_FILES */
+	struct buf args; /* u32 count, then u32 length and bytes each */
 	char *in; /* its stdin, written after the class bytes */
 	size_t in_len;
 	int64_t timeout_ms; /* wall clock, at most job-timeout */

@@ -36,6 +36,7 @@
 #include "runner.h"
 #include "runner-int.h"
 #include "sandbox.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 #define RUNNER_WARM 40 /* warm-up rounds of the compile server */
@@ -127,6 +128,7 @@ runner_job_free(struct runner_job *job)
 	r->njobs--;
 	buf_free(&job->payload);
 	free(job->src);
+	buf_free(&job->args);
 	free(job->in);
 	free(job->body);
 	free(job->out);
@@ -394,7 +396,39 @@ uint64_t
 runner_submit(struct runner *r, const char *src, size_t len, const char *in,
     size_t in_len, int64_t timeout_ms, runner_cb cb, void *arg)
 {
+	struct runner_spec spec;
+
+	memset(&spec, 0, sizeof spec);
+	spec.source = src;
+	spec.source_len = len;
+	spec.in = in;
+	spec.in_len = in_len;
+	spec.timeout_ms = timeout_ms;
+	return runner_submit_spec(r, &spec, cb, arg);
+}
+
+/* A COMPILE_FILES request's payload (CompileServer.compileFiles). */
+static void
+runner_files_request(struct buf *b, const struct runner_spec *spec)
+{
+	size_t i;
+
+	wire_put_u32(b, spec->release);
+	wire_put_bytes(b, spec->main.p, spec->main.len);
+	wire_put_u32(b, (uint32_t)spec->nfiles);
+	for (i = 0; i < 2 * spec->nfiles; i++)
+		wire_put_bytes(b, spec->files[i].p, spec->files[i].len);
+}
+
+uint64_t
+runner_submit_spec(
+    struct runner *r, const struct runner_spec *spec, runner_cb cb, void *arg)
+{
+	const char *in = spec->in;
+	size_t in_len = spec->in_len, len = spec->source_len, i;
+	int64_t timeout_ms = spec->timeout_ms;
 	struct runner_job *job;
+	struct buf req;
 	char *text;
 
 	job = xcalloc(1, sizeof *job);
@@ -407,6 +441,16 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 	    ? timeout_ms
 	    : r->timeout_ms;
 	buf_init(&job->payload);
+	buf_init(&job->args);
+	wire_put_u32(&job->args, (uint32_t)spec->nargs);
+	for (i = 0; i < spec->nargs; i++)
+		wire_put_bytes(&job->args, spec->args[i].p, spec->args[i].len);
+	if (spec->nfiles > 0) {
+		/* Names and contents: bounded like one source. */
+		len = spec->main.len;
+		for (i = 0; i < 2 * spec->nfiles; i++)
+			len += spec->files[i].len;
+	}
 	TAILQ_INSERT_TAIL(&r->jobs, job, all);
 	r->njobs++;
 
@@ -434,9 +478,20 @@ runner_submit(struct runner *r, const char *src, size_t len, const char *in,
 		runner_job_defer(job, PROTO_RESULT_RUNTIME_ERROR, text);
 		return job->id;
 	}
-	job->src = xmalloc(len + 1);
-	memcpy(job->src, src, len);
-	job->len = len;
+	if (spec->nfiles > 0) {
+		buf_init(&req);
+		runner_files_request(&req, spec);
+		job->len = buf_len(&req);
+		job->src = xmalloc(job->len + 1);
+		memcpy(job->src, buf_data(&req), job->len);
+		buf_free(&req);
+		job->req = RUNNER_REQ_COMPILE_FILES;
+	} else {
+		job->src = xmalloc(len + 1);
+		memcpy(job->src, spec->source, len);
+		job->len = len;
+		job->req = RUNNER_REQ_COMPILE;
+	}
 	if (in_len > 0) {
 		job->in = xmalloc(in_len);
 		memcpy(job->in, in, in_len);

@@ -88,6 +88,42 @@ void runner_free(struct runner *);
  */
 uint64_t runner_submit(struct runner *, const char *, size_t, const char *,
     size_t, int64_t, runner_cb, void *);
+
+/* A span of bytes (a file name, its content, an argument); not owned. */
+struct runner_str {
+	const char *p;
+	size_t len;
+};
+
+/*
+ * A job as several files (docs/RUNNER.md, "Several files"): nfiles
+ * (name, content) pairs compiled in one javac task, names such as
+ * "util/Helper.java" (the caller checks them); main is the entry class's
+ * binary name ("app.Main"), or empty to infer it; args reach
+ * main(String[]); release is javac's --release (0: its default). With
+ * nfiles 0 the job is source instead, as runner_submit.
+ */
+struct runner_spec {
+	const char *source;
+	size_t source_len;
+	const struct runner_str *files; /* 2 * nfiles: name, content, ... */
+	size_t nfiles;
+	struct runner_str main;
+	const struct runner_str *args;
+	size_t nargs;
+	uint32_t release;
+	const char *in; /* stdin */
+	size_t in_len;
+	int64_t timeout_ms;
+};
+
+/*
+ * Submit a job described by a spec; everything is copied. The same as
+ * runner_submit otherwise; the files' contents together are bounded by
+ * max-body like one source.
+ */
+uint64_t runner_submit_spec(
+    struct runner *, const struct runner_spec *, runner_cb, void *);
 /*
  * 1 once the compile server has been ready (it stays 1 across restarts):
  * before, a job would wait for a cold start, so followers send work back.

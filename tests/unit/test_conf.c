@@ -207,6 +207,7 @@ conf_diff(const struct conf *a, const struct conf *b)
 	DIFF(job_mode);
 	DIFF(cache_size);
 	DIFF(max_body);
+	DIFF(max_files);
 	DIFF(request_wait);
 	DIFF(queue_max);
 	DIFF(inflight_max);
@@ -470,6 +471,7 @@ test_defaults(void)
 	is_int(conf->max_body, 16 << 20, "default max-body 16M");
 	is_int(conf->request_wait, 30000, "default request-wait 30s");
 	is_int(conf->queue_max, 1024, "default queue-max 1024");
+	is_int(conf->max_files, 64, "default max-files 64");
 	is_int(conf->inflight_max, 256 << 20, "default inflight-max 256M");
 	is_int(conf->client_timeout, 30000, "default client-timeout 30s");
 	is_str(conf->state_dir, JDP_LOCALSTATEDIR "/lib/jdp",
@@ -730,7 +732,8 @@ test_values(void)
 	conf = parse(BASE "log-level error\nallow-unsandboxed no\n"
 			  "job-mode sandbox\n"
 			  "job-memory 16M\ncache-size 1023\nrun-pool 64\n"
-			  "queue-max 1048576\nrequest-wait 0ms\n");
+			  "queue-max 1048576\nrequest-wait 0ms\n"
+			  "max-files 4096\n");
 	if (ok(conf != NULL, "boundary values parse")) {
 		is_int(conf->log_level, LOGLVL_ERROR, "log-level error");
 		is_int(conf->allow_unsandboxed, 0, "allow-unsandboxed no");
@@ -739,6 +742,7 @@ test_values(void)
 		is_int(conf->cache_size, 1023, "cache-size in bytes");
 		is_int(conf->run_pool, 64, "run-pool 64 (maximum)");
 		is_int(conf->queue_max, 1048576, "queue-max maximum");
+		is_int(conf->max_files, 4096, "max-files maximum");
 		is_int(conf->request_wait, 0, "request-wait 0ms");
 	}
 	conf_free(conf);
@@ -880,7 +884,7 @@ test_print(void)
 	    "gossip-interval", "failure-timeout", "cleanup-timeout",
 	    "election-finalize", "job-timeout", "job-memory", "job-output-max",
 	    "java", "runner-jar", "run-pool", "allow-unsandboxed", "job-mode",
-	    "cache-size", "max-body", "request-wait", "queue-max",
+	    "cache-size", "max-body", "max-files", "request-wait", "queue-max",
 	    "inflight-max", "client-timeout", "api-token-file", "state-dir",
 	    "log-dir", "log-level", "log-max-size"};
 	struct conf *conf;

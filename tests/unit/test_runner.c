@@ -176,6 +176,99 @@ run1(const char *name, struct slot *s)
 	run1_in(name, NULL, 0, 0, s);
 }
 
+/* Run several files (name, content, ...) with main, args and release. */
+static void
+run_files(const char *const *files, size_t nfiles, const char *main,
+    const char *const *args, size_t nargs, uint32_t release, struct slot *s)
+{
+	struct runner_str f[16], a[8];
+	struct runner_spec spec;
+	size_t i;
+
+	memset(&spec, 0, sizeof spec);
+	for (i = 0; i < 2 * nfiles; i++) {
+		f[i].p = files[i];
+		f[i].len = strlen(files[i]);
+	}
+	for (i = 0; i < nargs; i++) {
+		a[i].p = args[i];
+		a[i].len = strlen(args[i]);
+	}
+	spec.files = f;
+	spec.nfiles = nfiles;
+	spec.main.p = main;
+	spec.main.len = main != NULL ? strlen(main) : 0;
+	spec.args = a;
+	spec.nargs = nargs;
+	spec.release = release;
+	slots_reset(s, 1);
+	runner_submit_spec(r, &spec, test_cb, s);
+	if (wait_slots(s, 1, 30000) == -1)
+		diag("files: no answer within 30 s");
+}
+
+/*
+ * Several files (docs/RUNNER.md, "Several files"): a package directory,
+ * main inferred and named, two candidates, args, --release.
+ */
+static void
+test_files(struct slot *s, const char *mode)
+{
+	static const char *const two[] = {"app/Main.java",
+	    "package app; import util.Helper; public class Main { "
+	    "public static void main(String[] a) { "
+	    "System.out.print(Helper.greet(String.join(\"+\", a)) + "
+	    "\" \" + a.length); } }",
+	    "util/Helper.java",
+	    "package util; public class Helper { public static String "
+	    "greet(String w) { return \"hi \" + w; } }"};
+	static const char *const both[] = {"A.java",
+	    "public class A { public String run() { return \"A\"; } }",
+	    "B.java",
+	    "public class B { public static void main(String[] a) { "
+	    "System.out.print(\"B\"); } }"};
+	static const char *const var[] = {"V.java",
+	    "public class V { public String run() { var x = \"v\"; "
+	    "return x; } }"};
+	static const char *const args[] = {"x", "y z", ""};
+	char what[64];
+
+	run_files(two, 2, NULL, args, 3, 0, s);
+	snprintf(what, sizeof what, "%sfiles: a package, main inferred", mode);
+	is_int(s[0].status, PROTO_RESULT_OK, "%s: ok", what);
+	is_str(s[0].body, "hi x+y z+ 3", "%s: args reach main", what);
+	run_files(two, 2, NULL, NULL, 0, 0, s);
+	is_str(s[0].body, "hi  0", "%sfiles: no args: an empty array", mode);
+
+	run_files(both, 2, NULL, NULL, 0, 0, s);
+	is_int(s[0].status, PROTO_RESULT_COMPILE_ERROR,
+	    "%sfiles: two candidates: compile_error", mode);
+	ok(s[0].body != NULL &&
+		strstr(s[0].body, "candidates: A, B; name one") != NULL,
+	    "%sfiles: the answer names the candidates", mode);
+	if (s[0].body != NULL && strstr(s[0].body, "candidates") == NULL)
+		diag("%s", s[0].body);
+	run_files(both, 2, "B", NULL, 0, 0, s);
+	is_str(s[0].body, "B", "%sfiles: main named: B", mode);
+	run_files(both, 2, "A", NULL, 0, 0, s);
+	is_str(s[0].body, "A", "%sfiles: main named: A (run())", mode);
+	run_files(both, 2, "C", NULL, 0, 0, s);
+	ok(s[0].status == PROTO_RESULT_COMPILE_ERROR && s[0].body != NULL &&
+		strstr(s[0].body, "main class C not found") != NULL,
+	    "%sfiles: an unknown main class: compile_error naming it", mode);
+
+	run_files(var, 1, NULL, NULL, 0, 17, s);
+	is_str(s[0].body, "v", "%sfiles: var with --release 17", mode);
+	run_files(var, 1, NULL, NULL, 0, 8, s);
+	ok(s[0].status == PROTO_RESULT_COMPILE_ERROR && s[0].body != NULL &&
+		strstr(s[0].body, "Error on line 1") != NULL,
+	    "%sfiles: var with --release 8: compile_error", mode);
+	run_files(var, 1, NULL, NULL, 0, 99, s);
+	ok(s[0].status == PROTO_RESULT_COMPILE_ERROR && s[0].body != NULL &&
+		strstr(s[0].body, "release 99 is not supported") != NULL,
+	    "%sfiles: release 99: compile_error naming it", mode);
+}
+
 /*
  * stdin and per-job time limits: main() and run() read exactly the given
  * bytes then end of file, or nothing at once; 1 MiB goes in while the job
@@ -593,6 +686,7 @@ test_trusted(void)
 	run1("Packaged", s);
 	is_str(s[0].body, "org.example.jobs.Packaged",
 	    "trusted: a job in a package");
+	test_files(s, "trusted: ");
 	run1("Broken", s);
 	is_int(
 	    s[0].status, PROTO_RESULT_COMPILE_ERROR, "trusted: compile error");
@@ -626,6 +720,7 @@ test_trusted(void)
 	test_hostile_then_ordinary("BigResult", 0, PROTO_RESULT_OUTPUT_LIMIT,
 	    "Output limit exceeded (64 KiB)", s);
 	test_stdin_timeout(s);
+	test_files(s, "");
 	run1("ForgeHuge", s);
 	ok(s->done && s->body_len <= 64 * 1024,
 	    "trusted: a job writing 70 MiB on fd 3 is answered within limits");

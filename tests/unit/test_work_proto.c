@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "proto.h"
 #include "tap.h"
+#include "wire.h"
 
 static uint8_t *
 dup_exact(const void *p, size_t n)
@@ -88,6 +89,105 @@ test_work(void)
 	ok(proto_work_decode(buf_data(&b), buf_len(&b), &d) == 0 &&
 		d.stdin_len == 0,
 	    "no stdin, no flag");
+	buf_free(&b);
+}
+
+/* Encode a WORK with files the way the gateway does. */
+static void
+work_files(struct buf *b, const struct proto_work *w, const char *source,
+    uint32_t nargs, const char *const *args, uint32_t nfiles,
+    const char *const *files)
+{
+	const uint8_t *ap[4], *fp[8];
+	size_t al[4], fl[8];
+	uint32_t i;
+
+	for (i = 0; i < nargs; i++) {
+		ap[i] = (const uint8_t *)args[i];
+		al[i] = strlen(args[i]);
+	}
+	for (i = 0; i < 2 * nfiles; i++) {
+		fp[i] = (const uint8_t *)files[i];
+		fl[i] = strlen(files[i]);
+	}
+	wire_put_u8(b, w->flags);
+	wire_put_u32(b, w->timeout_ms);
+	wire_put_bytes(b, w->stdin_data, w->stdin_len);
+	wire_put_bytes(b, source, strlen(source));
+	proto_work_encode_files(
+	    b, w->main, w->main_len, w->release, nargs, ap, al, nfiles, fp, fl);
+}
+
+static void
+test_work_files(void)
+{
+	static const char *const args[] = {"a", "", "c d"};
+	static const char *const files[] = {"app/Main.java",
+	    "package app; public class Main {}", "util/H.java", ""};
+	struct proto_work w, d;
+	const uint8_t *p, *s;
+	struct buf b, again;
+	uint8_t *q;
+	size_t n, cut, left, len;
+	int bad, i;
+
+	memset(&w, 0, sizeof w);
+	w.flags = PROTO_WORK_FILES;
+	w.timeout_ms = 100;
+	w.main = (const uint8_t *)"app.Main";
+	w.main_len = 8;
+	w.release = 11;
+	buf_init(&b);
+	work_files(&b, &w, "", 3, args, 2, files);
+	n = buf_len(&b);
+	q = dup_exact(buf_data(&b), n);
+	ok(proto_work_decode(q, n, &d) == 0, "WORK with files decodes");
+	ok(d.flags == PROTO_WORK_FILES && d.release == 11 && d.nargs == 3 &&
+		d.nfiles == 2 && span_is(d.main, d.main_len, "app.Main"),
+	    "WORK files: main, release, counts");
+	p = d.args;
+	left = d.args_len;
+	for (i = 0; proto_work_next(&p, &left, &s, &len) == 0; i++)
+		ok(span_is(s, len, args[i]), "WORK arg %d", i);
+	is_int(i, 3, "WORK: three args");
+	p = d.files;
+	left = d.files_len;
+	for (i = 0; proto_work_next(&p, &left, &s, &len) == 0; i++)
+		ok(span_is(s, len, files[i]), "WORK file string %d", i);
+	is_int(i, 4, "WORK: two names, two contents");
+	/* A decoded WORK encodes to the same bytes (the cache key). */
+	buf_init(&again);
+	proto_work_encode(&again, &d);
+	ok(buf_len(&again) == n && memcmp(buf_data(&again), q, n) == 0,
+	    "decoded WORK with files re-encodes identically");
+	buf_free(&again);
+	free(q);
+	bad = 0;
+	for (cut = 0; cut < n; cut++) {
+		q = dup_exact(buf_data(&b), cut);
+		bad += proto_work_decode(q, cut, &d) == -1;
+		free(q);
+	}
+	is_int(bad, n, "every truncated WORK with files is refused");
+
+	buf_reset(&b);
+	work_files(&b, &w, "class A {}", 0, args, 1, files);
+	ok(proto_work_decode(buf_data(&b), buf_len(&b), &d) == -1,
+	    "source and files together refused");
+	buf_reset(&b);
+	work_files(&b, &w, "", 0, args, 0, files);
+	ok(proto_work_decode(buf_data(&b), buf_len(&b), &d) == -1,
+	    "files flag with no files refused");
+	buf_reset(&b);
+	wire_put_u8(&b, PROTO_WORK_FILES);
+	wire_put_u32(&b, 0);
+	wire_put_bytes(&b, NULL, 0);
+	wire_put_bytes(&b, NULL, 0);
+	wire_put_bytes(&b, NULL, 0);
+	wire_put_u32(&b, 0);
+	wire_put_u32(&b, PROTO_WORK_ARGS_MAX + 1);
+	ok(proto_work_decode(buf_data(&b), buf_len(&b), &d) == -1,
+	    "too many args refused before reading them");
 	buf_free(&b);
 }
 
@@ -199,6 +299,7 @@ int
 main(void)
 {
 	test_work();
+	test_work_files();
 	test_result();
 	test_last_work();
 	is_str(proto_type_name(PROTO_LAST_WORK_REPLY), "LAST_WORK_REPLY",

@@ -7,7 +7,8 @@
  *	request:  int id, byte kind, int length, length bytes of payload
  *	answer:   int id, byte kind, int length, length bytes of payload
  *
- * A COMPILE request carries Java source (UTF-8); jdpd sends one at a time
+ * A COMPILE request carries Java source (UTF-8), a COMPILE_FILES request
+ * several files, a main class and a release (compileFiles); jdpd sends one at a time
  * and we compile it on our compiler thread. Answer kind READY (id 0, empty)
  * is sent once, after warming up. kind OK carries the job as the run
  * harness reads it (see RunHarness): UTF main class, int count, then per
@@ -54,6 +55,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.TypeElement;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticListener;
 import javax.tools.FileObject;
@@ -75,6 +82,7 @@ public final class CompileServer {
 	static final byte COMPILE = 0;
 	static final byte RUN = 1;
 	static final byte STOP = 2;
+	static final byte COMPILE_FILES = 3;
 
 	static final String NO_CLASS_TEXT = "No class name found in code";
 	static final String COMPILE_TEXT = "Code did not compile:";
@@ -88,8 +96,11 @@ public final class CompileServer {
 		private final String text;
 
 		Source(String name, String text) {
-			super(URI.create("string:///" + name + ".java"),
-			    Kind.SOURCE);
+			this(URI.create("string:///" + name + ".java"), text);
+		}
+
+		Source(URI uri, String text) {
+			super(uri, Kind.SOURCE);
 			this.text = text;
 		}
 
@@ -196,6 +207,11 @@ public final class CompileServer {
 		if (!ok || !errors.list.isEmpty())
 			return new Answer(COMPILE_ERROR,
 			    cut(format(errors, log), max));
+		return classes(info.binaryName());
+	}
+
+	/** The classes of a compilation as the run harness reads them. */
+	Answer classes(String main) throws IOException {
 		long size = 0;
 		for (Output o : files.out.values())
 			size += o.bytes.size();
@@ -206,10 +222,9 @@ public final class CompileServer {
 			    " bytes (the limit is " + classesMax(max) +
 			    " bytes)");
 		}
-
 		ByteArrayOutputStream b = new ByteArrayOutputStream();
 		DataOutputStream d = new DataOutputStream(b);
-		d.writeUTF(info.binaryName());
+		d.writeUTF(main);
 		d.writeInt(files.out.size());
 		for (Output o : files.out.values()) {
 			d.writeUTF(o.name);
@@ -219,6 +234,149 @@ public final class CompileServer {
 		d.flush();
 		files.out.clear();
 		return new Answer(OK, b.toByteArray());
+	}
+
+	static String error(String what) {
+		return COMPILE_TEXT + "\nError:\n" + what;
+	}
+
+	/*
+	 * A public top-level class that can be a job's entry: public static
+	 * void main(String[]) or public run() (any return type: the harness
+	 * names a wrong one).
+	 */
+	static boolean entry(Element e) {
+		if (!(e instanceof TypeElement) ||
+		    ((TypeElement)e).getNestingKind() != NestingKind.TOP_LEVEL ||
+		    !e.getModifiers().contains(Modifier.PUBLIC))
+			return false;
+		for (Element m : e.getEnclosedElements()) {
+			if (!(m instanceof ExecutableElement) ||
+			    !m.getModifiers().contains(Modifier.PUBLIC))
+				continue;
+			ExecutableElement x = (ExecutableElement)m;
+			String n = x.getSimpleName().toString();
+			boolean st = m.getModifiers().contains(Modifier.STATIC);
+			if (n.equals("main") && st &&
+			    x.getParameters().size() == 1 &&
+			    x.getParameters().get(0).asType().toString()
+			    .equals("java.lang.String[]"))
+				return true;
+			if (n.equals("run") && !st &&
+			    x.getParameters().isEmpty())
+				return true;
+		}
+		return false;
+	}
+
+	/*
+	 * Compile several files (a COMPILE_FILES request): int release (0:
+	 * javac's default), int length and the main class ("" = infer), int
+	 * count, then per file int length and name, int length and content
+ * (an empty name: named after its public class, as one source is).
+	 * The entry is the named class, or the one public top-level class
+	 * with main(String[]) or run(); none or several: a compile error
+	 * naming the candidates.
+	 */
+	Answer compileFiles(byte[] raw) throws IOException {
+		DataInputStream in = new DataInputStream(
+		    new java.io.ByteArrayInputStream(raw));
+		int release = in.readInt();
+		String main = new String(bytes(in), StandardCharsets.UTF_8);
+		int n = in.readInt();
+		if (n < 1 || n > raw.length / 8)
+			return new Answer(COMPILE_ERROR, error("no files"));
+		List<Source> sources = new ArrayList<>();
+		for (int i = 0; i < n; i++) {
+			String name = new String(bytes(in),
+			    StandardCharsets.UTF_8);
+			byte[] content = bytes(in);
+			String stem = name.endsWith(".java") ?
+			    name.substring(0, name.length() - 5) : name;
+			if (name.isEmpty()) {
+				/* A source given without a name (gateway). */
+				SourceInfo info = SourceInfo.scan(decode(
+				    content, CodingErrorAction.REPLACE));
+				stem = info.name != null ? info.name : "Main";
+			}
+			String bad = checkUtf8(content, stem);
+			if (bad != null)
+				return new Answer(COMPILE_ERROR, bad);
+			sources.add(new Source(stem, decode(content,
+			    CodingErrorAction.REPLACE)));
+		}
+		List<String> options = new ArrayList<>(OPTIONS);
+		if (release != 0) {
+			int latest = SourceVersion.latestSupported().ordinal();
+			if (release < 8 || release > latest)
+				return new Answer(COMPILE_ERROR, error(
+				    "release " + release + " is not supported" +
+				    " (this javac supports 8 to " + latest +
+				    ")"));
+			options.add("--release");
+			options.add(Integer.toString(release));
+		}
+		Errors errors = new Errors();
+		StringWriter log = new StringWriter();
+		List<String> candidates = new ArrayList<>();
+		files.out.clear();
+		Boolean ok = pool.getTask(log, files, errors, options, null,
+		    sources, (JavacTask task) -> {
+			try {
+				for (Element e : task.analyze())
+					if (entry(e))
+						candidates.add(((TypeElement)e)
+						    .getQualifiedName()
+						    .toString());
+				if (!errors.list.isEmpty())
+					return false;
+				task.generate();
+				return true;
+			} catch (IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+		    });
+		if (errors.list.isEmpty() && log.toString().contains(
+		    "An exception has occurred in the compiler"))
+			return crashed(log.toString());
+		if (!ok || !errors.list.isEmpty()) {
+			files.out.clear();
+			return new Answer(COMPILE_ERROR,
+			    cut(format(errors, log), max));
+		}
+		java.util.Collections.sort(candidates);
+		if (main.isEmpty()) {
+			if (candidates.size() != 1) {
+				files.out.clear();
+				return new Answer(COMPILE_ERROR, error(
+				    (candidates.isEmpty() ?
+				    "no main class: no public class has " +
+				    "public static void main(String[]) or " +
+				    "public run()" :
+				    "cannot infer the main class, " +
+				    "candidates: " +
+				    String.join(", ", candidates)) +
+				    "; name one with \"main\""));
+			}
+			main = candidates.get(0);
+		} else if (!files.out.containsKey(main)) {
+			files.out.clear();
+			return new Answer(COMPILE_ERROR, error("main class " +
+			    main + " not found" + (candidates.isEmpty() ? "" :
+			    "; candidates: " + String.join(", ",
+			    candidates))));
+		}
+		return classes(main);
+	}
+
+	/** int length, then that many bytes. */
+	static byte[] bytes(DataInputStream in) throws IOException {
+		int n = in.readInt();
+		if (n < 0 || n > in.available())
+			throw new IOException("bad length " + n);
+		byte[] b = new byte[n];
+		in.readFully(b);
+		return b;
 	}
 
 	static final String NESTED_TEXT = COMPILE_TEXT + "\nError:\nthe " +
@@ -350,10 +508,11 @@ public final class CompileServer {
 	}
 
 	/** Compile one request and answer it (on the compiler thread). */
-	void answer(DataOutputStream out, int id, byte[] src) {
+	void answer(DataOutputStream out, int id, byte kind, byte[] src) {
 		Answer a;
 		try {
-			a = compile(src);
+			a = kind == COMPILE_FILES ? compileFiles(src) :
+			    compile(src);
 		} catch (OutOfMemoryError e) {
 			/* jdpd restarts us; the job gets an error. */
 			System.err.println("compile server: " + e);
@@ -417,16 +576,19 @@ public final class CompileServer {
 				System.exit(0); /* jdpd closed the pipe */
 				return;
 			}
-			if (len < 0 || (kind == COMPILE && len > max)) {
+			if (len < 0 || (kind == COMPILE && len > max) ||
+			    (kind == COMPILE_FILES && len > 2L * max +
+			    (1 << 20))) {
 				System.err.println("bad request length " + len);
 				System.exit(2);
 			}
 			byte[] payload = new byte[len];
 			in.readFully(payload);
 			final int request = id;
-			if (kind == COMPILE)
+			final byte what = kind;
+			if (kind == COMPILE || kind == COMPILE_FILES)
 				compiler.execute(() -> cs.answer(out, request,
-				    payload));
+				    what, payload));
 			else if (kind == RUN && jobs != null)
 				jobs.run(id, payload);
 			else if (kind == STOP && jobs != null)

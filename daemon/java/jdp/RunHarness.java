@@ -76,6 +76,8 @@ public final class RunHarness {
 	static final class Job {
 		String main;
 		final Map<String, byte[]> classes = new HashMap<>();
+		/* What main(String[]) gets. */
+		String[] args = new String[0];
 
 		static Job decode(byte[] b) throws IOException {
 			DataInputStream d = new DataInputStream(
@@ -87,6 +89,19 @@ public final class RunHarness {
 				byte[] c = new byte[d.readInt()];
 				d.readFully(c);
 				j.classes.put(name, c);
+			}
+			/* Then, from jdpd: int count, per arg int, UTF-8. */
+			if (d.available() >= 4) {
+				int n = d.readInt();
+				if (n < 0 || n > d.available() / 4)
+					throw new IOException("bad args");
+				j.args = new String[n];
+				for (int i = 0; i < n; i++) {
+					byte[] a = new byte[d.readInt()];
+					d.readFully(a);
+					j.args[i] = new String(a,
+					    StandardCharsets.UTF_8);
+				}
 			}
 			return j;
 		}
@@ -181,7 +196,7 @@ public final class RunHarness {
 				return new Outcome((byte)'O', r);
 			}
 			started.accept('M');
-			main.invoke(null, (Object)new String[0]);
+			main.invoke(null, (Object)job.args.clone());
 			return new Outcome((byte)'M', "");
 		} catch (InvocationTargetException e) {
 			return failure(e.getCause());
