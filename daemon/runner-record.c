@@ -12,13 +12,18 @@
 #include <string.h>
 
 #include "runner-int.h"
+#include "wire.h"
 
-/* A big-endian u32 at p. */
+/* The big-endian u32 at p (4 bytes there, checked by the caller). */
 static uint32_t
 runner_record_u32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	struct wire_rd rd;
+	uint32_t v = 0;
+
+	wire_rd_init(&rd, p, 4);
+	wire_get_u32(&rd, &v);
+	return v;
 }
 
 /* BAD, with why and the claimed length in rec. */
